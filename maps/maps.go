@@ -48,16 +48,16 @@ type Type uint32
 
 // Map types.
 const (
-	Hash             Type = 1
-	Array            Type = 2
-	ProgArray        Type = 3
-	PerCPUHash       Type = 5
-	PerCPUArray      Type = 6
-	LRUHash          Type = 9
-	LRUPerCPUHash    Type = 10
-	Queue            Type = 22
-	Stack            Type = 23
-	RingBuf          Type = 27
+	Hash          Type = 1
+	Array         Type = 2
+	ProgArray     Type = 3
+	PerCPUHash    Type = 5
+	PerCPUArray   Type = 6
+	LRUHash       Type = 9
+	LRUPerCPUHash Type = 10
+	Queue         Type = 22
+	Stack         Type = 23
+	RingBuf       Type = 27
 )
 
 var typeNames = map[Type]string{Hash: "hash", Array: "array", ProgArray: "prog_array", PerCPUHash: "percpu_hash",
@@ -582,4 +582,3 @@ func (m *Map) ForEachOffset(cpu int, fn func(keyOff, valOff uint32) bool) int {
 	})
 	return n
 }
-
