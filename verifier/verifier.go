@@ -1,9 +1,55 @@
 // Package verifier proves eBPF programs safe and reports what it proved to
 // the engines.
+//
+// Verification has two stages.
+//
+//  1. Structural validation, always on (see structure.go): every
+//     instruction is a valid encoding, no instruction writes r10, jump and
+//     call targets are inside the program and never the second slot of a
+//     lddw, no reachable path falls off the end and the last instruction is
+//     exit or an unconditional jump, the call graph has no recursion and at
+//     most MaxCallDepth frames, r10-relative accesses stay inside the frame,
+//     helper ids are known to Config.Helpers and lddw of maps or variables
+//     name objects Config.Maps knows.
+//  2. Abstract interpretation (see interp.go): a path- and branch-sensitive
+//     depth-first exploration of every path, in the style of the Linux
+//     verifier, over registers and stack slots typed as uninitialized,
+//     scalar, or pointer to stack / context / input / input end / map value
+//     / map (maybe NULL after a map lookup), with pointer offsets and scalars
+//     kept as a known-bits domain (tnum) plus signed and unsigned 64- and
+//     32-bit ranges. ALU32 is modelled exactly as "compute on the low 32
+//     bits, zero-extend". Every conditional branch refines both outcomes.
+//     Loops are unrolled (a bounded loop terminates the exploration because
+//     its exit condition eventually becomes decided); a state at a loop head
+//     subsumed by one of its own ancestors on the current path is a loop the
+//     verifier cannot prove terminating. States at branch targets are kept
+//     and a new state subsumed by a finished one is pruned; register liveness
+//     makes pruning effective. Work is bounded by Config.MaxInsns.
+//
+// Modes: in Checked mode only stage 1 can reject; stage 2 records Facts
+// (which accesses are proven in bounds, which divisors are non-zero, whether
+// all loops terminate). If stage 2 runs out of budget in Checked mode, no
+// access or loop is claimed proven. In Strict mode every unprovable access,
+// read of uninitialized data, helper argument, or loop is a rejection.
+//
+// Entry convention (DESIGN.md): r1 points to the input memory and r2 holds
+// its length when Config.ContextSize is zero; a scalar equal to r2 keeps
+// that relation through copies, spills and branches, so
+// "if r2 < 4 goto out; r0 = *(u32 *)(r1 + 0)" is proven, and r1 + r2 is the
+// input end pointer, against which input pointers may be compared as Linux
+// programs compare against data_end. When ContextSize is non-zero, r1 points
+// to a context of that size and r2 is an unknown scalar. r1 may be NULL
+// when the input is empty; an access is proven only when the length is
+// proven large enough, so such accesses never run on NULL.
+//
+// Pointers are plain 64-bit addresses in iovm's sandbox (region<<32 |
+// offset), so leaking them as scalars (storing part of a pointer, ALU on a
+// pointer) is allowed: the result is an unknown scalar, never a pointer.
 package verifier
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/iovm/iovm/isa"
 )
@@ -21,32 +67,49 @@ const (
 	Strict
 )
 
+func (m Mode) String() string {
+	if m == Strict {
+		return "strict"
+	}
+	return "checked"
+}
+
 // ArgKind is the kind of a helper argument or return value.
 type ArgKind uint8
 
 // Helper argument and return kinds.
 const (
-	ArgNone     ArgKind = iota // unused
-	ArgAnything                // any initialized value
-	ArgScalar                  // a scalar
-	ArgPtrToMem                // pointer to readable memory of the size in the next argument
-	ArgPtrToWritableMem        // pointer to writable memory of the size in the next argument
-	ArgSize                    // size of the memory in the previous argument
-	ArgPtrToString             // pointer to a NUL-terminated string
-	ArgPtrToMap                // pointer to a map (lddw of a map)
-	ArgPtrToMapKey             // pointer to memory of the map's key size
-	ArgPtrToMapValue           // pointer to memory of the map's value size
-	ArgPtrToCtx                // the context pointer
-	RetScalar                  // returns a scalar
-	RetMapValueOrNull          // returns a pointer to a map value, or NULL
-	RetVoid                    // returns nothing meaningful
+	ArgNone             ArgKind = iota // unused
+	ArgAnything                        // any initialized value
+	ArgScalar                          // a scalar
+	ArgPtrToMem                        // pointer to readable memory of the size in the next argument
+	ArgPtrToWritableMem                // pointer to writable memory of the size in the next argument
+	ArgSize                            // size of the memory in the previous argument
+	ArgPtrToString                     // pointer to a NUL-terminated string
+	ArgPtrToMap                        // pointer to a map (lddw of a map)
+	ArgPtrToMapKey                     // pointer to memory of the map's key size
+	ArgPtrToMapValue                   // pointer to memory of the map's value size
+	ArgPtrToCtx                        // the context pointer
+	RetScalar                          // returns a scalar
+	RetMapValueOrNull                  // returns a pointer to a map value, or NULL
+	RetVoid                            // returns nothing meaningful
 )
 
-// HelperProto describes a helper function for the verifier.
+// HelperProto describes a helper function for the verifier. The zero
+// HelperProto means "unchecked": the arguments may be anything (even
+// uninitialized) and the result is an unknown scalar.
 type HelperProto struct {
 	Name string
 	Args [5]ArgKind
 	Ret  ArgKind
+}
+
+// MapInfo describes a map (or a global variable's memory) named by a lddw
+// with src 1, 2, 3, 5 or 6.
+type MapInfo struct {
+	KeySize   int // bytes of a key (maps)
+	ValueSize int // bytes of a value; for src 3 (variable) the size of its memory
+	ReadOnly  bool
 }
 
 // Config describes the environment a program will run in.
@@ -55,19 +118,39 @@ type Config struct {
 	// Helpers returns the prototype of helper id; ok is false for unknown
 	// helpers, which are rejected. A nil Helpers knows no helpers.
 	Helpers func(id int32) (proto HelperProto, ok bool)
+	// Maps resolves the object a lddw with a non-zero src names: kind is the
+	// lddw src (1 map by fd, 2 map value by fd, 3 variable, 5 map by index,
+	// 6 map value by index), imm the low 32 bits of its immediate. A nil Maps
+	// knows no objects, so such lddw are rejected. (src 4, a code address,
+	// needs no Maps: its target must be the start of an instruction.)
+	Maps func(kind uint8, imm int32) (MapInfo, bool)
 	// StackSize is the size in bytes of each call frame (default 512).
 	StackSize int
-	// MaxCallDepth bounds nested local calls (default 8).
+	// MaxCallDepth bounds nested frames, the entry frame included
+	// (default 8), as vm.Options.MaxCallDepth does.
 	MaxCallDepth int
 	// ContextSize, when non-zero, says r1 points to a context of that many
 	// bytes and r2 is unspecified; when zero, r1 points to input memory whose
 	// length is r2 (the conformance convention).
 	ContextSize int
+	// ContextWritable allows stores to the context; otherwise they are
+	// rejected in Strict mode and never proven in Checked mode.
+	ContextWritable bool
+	// InputReadOnly says the input memory is read-only: stores to it are
+	// rejected in Strict mode and never proven in Checked mode.
+	InputReadOnly bool
+	// MaxInsns bounds the work of the abstract interpretation in
+	// instructions processed (default 1,000,000). In Strict mode running out
+	// is a rejection; in Checked mode nothing is claimed proven.
+	MaxInsns int
+	// Log, when non-nil, receives one line per instruction processed by the
+	// abstract interpretation with the state before it (see iovm verify --log).
+	Log func(line string)
 }
 
 // Access is what the verifier proved about one memory access.
 type Access struct {
-	Proven bool   // the access is in bounds on every path
+	Proven bool   // the access is in bounds (and permitted) on every path
 	Region Region // the region it touches, when Proven
 }
 
@@ -83,6 +166,15 @@ const (
 	RegionMapValue
 )
 
+var regionNames = [...]string{"unknown", "stack", "input", "context", "map value"}
+
+func (r Region) String() string {
+	if int(r) < len(regionNames) {
+		return regionNames[r]
+	}
+	return fmt.Sprintf("region(%d)", uint8(r))
+}
+
 // Facts is what the verifier learned, indexed by pc.
 type Facts struct {
 	Access     []Access // per pc, for loads, stores and atomics
@@ -94,6 +186,11 @@ type Facts struct {
 	FrameSize map[int]int
 	// Funcs lists the entry pcs of local functions, 0 first.
 	Funcs []int
+	// Analyzed is true when the abstract interpretation completed; when
+	// false (Checked mode only), Access and DivNonZero claim nothing.
+	Analyzed bool
+	// Insns is the number of instructions the abstract interpretation processed.
+	Insns int
 }
 
 // Error is a rejection: the pc, the instruction and the reason.
@@ -108,9 +205,75 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("pc %d: %s", e.PC, e.Reason)
 }
 
-// Verify checks p against cfg. In Checked mode it fails only on structural
-// errors; in Strict mode also on anything it cannot prove.
-func Verify(p isa.Program, cfg *Config) (*Facts, error) {
-	// Interim: structural checks land with the verifier issue.
-	return &Facts{Access: make([]Access, len(p)), DivNonZero: make([]bool, len(p)), FrameSize: map[int]int{}, Funcs: []int{0}}, nil
+const (
+	defaultStackSize    = 512
+	defaultMaxCallDepth = 8
+	defaultMaxInsns     = 1000000
+	// MaxProgramSlots bounds the size of a program the verifier accepts.
+	MaxProgramSlots = 1 << 20
+)
+
+func (c *Config) withDefaults() Config {
+	var out Config
+	if c != nil {
+		out = *c
+	}
+	if out.StackSize <= 0 {
+		out.StackSize = defaultStackSize
+	}
+	if out.MaxCallDepth <= 0 {
+		out.MaxCallDepth = defaultMaxCallDepth
+	}
+	if out.MaxInsns <= 0 {
+		out.MaxInsns = defaultMaxInsns
+	}
+	if out.ContextSize < 0 {
+		out.ContextSize = 0
+	}
+	return out
+}
+
+// Verify checks p against cfg (nil means the defaults, Checked mode). In
+// Checked mode it fails only on structural errors; in Strict mode also on
+// anything it cannot prove. It never panics.
+func Verify(p isa.Program, cfg *Config) (facts *Facts, err error) {
+	c := cfg.withDefaults()
+	defer func() {
+		if r := recover(); r != nil {
+			facts, err = nil, &Error{PC: 0, Reason: fmt.Sprintf("internal verifier error: %v", r)}
+		}
+	}()
+	s, err := checkStructure(p, &c)
+	if err != nil {
+		return nil, err
+	}
+	facts = &Facts{
+		Access:     make([]Access, len(p)),
+		DivNonZero: make([]bool, len(p)),
+		FrameSize:  map[int]int{},
+		Funcs:      append([]int(nil), s.funcs...),
+	}
+	for f, n := range s.frameSize {
+		facts.FrameSize[f] = n
+	}
+	if err := analyze(p, &c, s, facts); err != nil {
+		return nil, err
+	}
+	return facts, nil
+}
+
+func errorf(p isa.Program, pc int, format string, args ...any) *Error {
+	e := &Error{PC: pc, Reason: fmt.Sprintf(format, args...)}
+	if pc >= 0 && pc < len(p) {
+		e.Insn = p[pc]
+	}
+	return e
+}
+
+// describe is a short mnemonic-free description used in messages.
+func describe(ins isa.Instruction) string {
+	if o, ok := isa.Lookup(ins); ok {
+		return o.Name
+	}
+	return strings.TrimSpace(ins.String())
 }

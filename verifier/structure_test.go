@@ -1,0 +1,81 @@
+package verifier
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/iovm/iovm/isa"
+)
+
+func mustAsm(t *testing.T, src string) isa.Program {
+	t.Helper()
+	p, err := AssembleForTest(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestStructural(t *testing.T) {
+	helpers := func(id int32) (HelperProto, bool) { return HelperProto{}, id >= 0 && id <= 5 }
+	cases := []struct {
+		name, src string
+		pc        int // -1: accept
+		reason    string
+	}{
+		{"ok", "mov %r0, 1\nexit", -1, ""},
+		{"write r10", "mov %r10, 1\nexit", 0, "r10"},
+		{"load into r10", "ldxdw %r10, [%r1]\nexit", 0, "r10"},
+		{"store via r10 ok", "stdw [%r10-8], 1\nmov %r0, 0\nexit", -1, ""},
+		{"jump out", "ja +5\nexit", 0, "out of range"},
+		{"jump negative", "ja -3\nexit", 0, "out of range"},
+		{"fall off", "mov %r0, 0\njeq %r0, 0, +1\nexit\nmov %r0, 1", 3, "last instruction"},
+		{"no exit", "mov %r0, 0", 0, "last instruction"},
+		{"into lddw", "ja +1\nlddw %r0, 0x1122334455\nexit", 0, "second slot"},
+		{"unknown helper", "call 99\nexit", 0, "unknown helper"},
+		{"known helper", "call 2\nexit", -1, ""},
+		{"recursion", "call local f\nexit\nf:\ncall local f\nexit", 2, "recursive"},
+		{"local ok", "call local f\nexit\nf:\nmov %r0, 1\nexit", -1, ""},
+		{"stack oob", "stdw [%r10-520], 1\nmov %r0, 0\nexit", 0, "outside"},
+		{"stack above", "stw [%r10-2], 1\nmov %r0, 0\nexit", 0, "outside"},
+		{"map no config", "lddwmap %r1, 0\nmov %r0, 0\nexit", 0, "maps"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := mustAsm(t, tc.src)
+			_, err := Verify(p, &Config{Helpers: helpers})
+			if tc.pc < 0 {
+				if err != nil {
+					t.Fatalf("rejected: %v", err)
+				}
+				return
+			}
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("want rejection at pc %d, got %v", tc.pc, err)
+			}
+			if e.PC != tc.pc || !strings.Contains(e.Error(), tc.reason) {
+				t.Fatalf("want pc %d %q, got %v", tc.pc, tc.reason, e)
+			}
+		})
+	}
+}
+
+func TestCallDepth(t *testing.T) {
+	src := "call local f1\nexit\n"
+	for i := 1; i <= 9; i++ {
+		src += "f" + string(rune('0'+i)) + ":\n"
+		if i < 9 {
+			src += "call local f" + string(rune('0'+i+1)) + "\n"
+		}
+		src += "exit\n"
+	}
+	p := mustAsm(t, src)
+	if _, err := Verify(p, nil); err == nil {
+		t.Fatal("10 frames accepted with MaxCallDepth 8")
+	}
+	if _, err := Verify(p, &Config{MaxCallDepth: 10}); err != nil {
+		t.Fatal(err)
+	}
+}
