@@ -38,10 +38,11 @@ const (
 	FaultMisaligned              // misaligned atomic access
 	FaultStackOverflow           // local calls nested deeper than allowed
 	FaultBadCall                 // call to an unknown helper (callx), or a bad call target
+	FaultInvalid                 // control reached an invalid slot: past the end, into a lddw, a bad jump target
 )
 
 var faultNames = [...]string{"", "out of bounds", "null dereference", "unmapped region", "permission denied",
-	"misaligned atomic", "stack overflow", "bad call"}
+	"misaligned atomic", "stack overflow", "bad call", "invalid instruction"}
 
 func (f FaultKind) String() string {
 	if int(f) < len(faultNames) {
@@ -74,7 +75,7 @@ func (e *Error) Error() string {
 				op = "write"
 			}
 			return fmt.Sprintf("pc %d: %s: %s of %d bytes at %#x", e.PC, e.Fault, op, e.Size, e.Addr)
-		case FaultBadCall:
+		case FaultBadCall, FaultInvalid, FaultStackOverflow:
 			return fmt.Sprintf("pc %d: %s: %s", e.PC, e.Fault, e.Reason)
 		}
 		return fmt.Sprintf("pc %d: %s", e.PC, e.Fault)

@@ -2,10 +2,21 @@ package vm
 
 import (
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"io"
+	"sync"
 
 	"github.com/iovm/iovm/isa"
 	"github.com/iovm/iovm/verifier"
+)
+
+// Defaults of Options.
+const (
+	DefaultStackSize    = 512
+	DefaultMaxCallDepth = 8
+	// MaxStack bounds StackSize*MaxCallDepth, the size of the stack region.
+	MaxStack = 1 << 24
 )
 
 // Options configure loading a program.
@@ -24,26 +35,47 @@ type Options struct {
 	// ContextSize, when non-zero, says the program is run with a context of
 	// that size in r1 instead of input memory and length in r1 and r2.
 	ContextSize int
+	// Regions are program-wide regions (global data, array map values)
+	// mapped in every run at ids RegionFirstUser, RegionFirstUser+1, ...,
+	// before Env.Regions. Their bytes are shared by all runs of the program.
+	Regions []Region
+	// ResolveLDDW gives the value of a lddw whose src is not 0 (a map, a map
+	// value, a variable or a code address); ins.Imm holds the first slot's
+	// imm in its low 32 bits and the second slot's in its high 32 bits.
+	// Without it such a lddw is a load error.
+	ResolveLDDW func(pc int, ins isa.Instruction) (uint64, error)
+	// Maps tells the verifier what a lddw with a non-zero src names (see
+	// verifier.Config.Maps); nil knows nothing, so the verifier rejects them.
+	Maps func(kind uint8, imm int32) (verifier.MapInfo, bool)
 }
 
 // Program is a loaded, verified program. It is immutable and safe for
 // concurrent use; each Run takes its state from a pool.
 type Program struct {
-	insns isa.Program
-	opts  Options
-	facts *verifier.Facts
+	insns   isa.Program
+	opts    Options
+	facts   *verifier.Facts
+	code    []insn       // pre-decoded, len(insns)+1 (a sentinel at the end)
+	helpers []HelperFunc // helpers by call index (insn.imm of opCall)
+	hinfo   []*Helper    // same index: the helper, for errors and traces
+	pool    sync.Pool    // *Memory
 }
 
-// Env is what one run gets: its memory, budget and embedder value.
+// Env is what one run gets: its memory, budget and embedder value. A nil
+// *Env is an empty one.
 type Env struct {
-	// Mem is the input memory: r1 = its address, r2 = its length. It is
-	// writable by the program unless MemReadOnly is set.
+	// Mem is the input memory: r1 = its address, r2 = its length (both 0
+	// when Mem is empty). It is writable by the program unless MemReadOnly
+	// is set.
 	Mem         []byte
 	MemReadOnly bool
 	// Context, when non-nil, is mapped as the context region and r1 = its
-	// address (r2 = 0) instead of Mem.
-	Context []byte
-	// Regions are extra regions mapped at ids RegionFirstUser and up.
+	// address (r2 = 0) instead of Mem; Mem then stays mapped for the legacy
+	// packet loads. It is writable unless ContextReadOnly is set.
+	Context         []byte
+	ContextReadOnly bool
+	// Regions are extra regions mapped after Options.Regions, from id
+	// RegionFirstUser + len(Options.Regions) up.
 	Regions []Region
 	// Budget is the maximum number of instructions to execute; 0 is unlimited.
 	Budget uint64
@@ -68,6 +100,8 @@ type Executable interface {
 	Close() error
 }
 
+var _ Executable = (*Program)(nil)
+
 // Instructions returns the decoded program; do not modify it.
 func (p *Program) Instructions() isa.Program { return p.insns }
 
@@ -79,3 +113,196 @@ func (p *Program) Facts() *verifier.Facts { return p.facts }
 
 // Close does nothing; it makes *Program an Executable.
 func (p *Program) Close() error { return nil }
+
+// LoadBytes decodes b in opts.Order (default little-endian) and loads it
+// like Load. A decoding error is a *Error of kind KindLoad naming the slot.
+func LoadBytes(b []byte, opts *Options) (*Program, error) {
+	o := withDefaults(opts)
+	insns, err := isa.Decode(b, o.Order)
+	if err != nil {
+		e := &Error{Kind: KindLoad, PC: -1, Reason: err.Error(), Err: err}
+		var de *isa.DecodeError
+		if errors.As(err, &de) {
+			e.PC, e.Reason = de.Slot, de.Reason
+		}
+		return nil, e
+	}
+	return Load(insns, &o)
+}
+
+func withDefaults(opts *Options) Options {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Order == nil {
+		o.Order = binary.LittleEndian
+	}
+	if o.StackSize <= 0 {
+		o.StackSize = DefaultStackSize
+	}
+	if o.MaxCallDepth <= 0 {
+		o.MaxCallDepth = DefaultMaxCallDepth
+	}
+	return o
+}
+
+// Load verifies a decoded program and prepares it to run. opts may be nil
+// for the defaults (little-endian, 512-byte frames, 8 frames). Every
+// instruction must be valid (isa.Instruction.Validate); errors, including
+// the verifier's rejections, are *Error of kind KindLoad naming the pc.
+// The program is copied, so p may be reused.
+func Load(p isa.Program, opts *Options) (*Program, error) {
+	o := withDefaults(opts)
+	if o.StackSize%8 != 0 || o.StackSize*o.MaxCallDepth > MaxStack || o.StackSize > MaxStack || o.MaxCallDepth > MaxStack {
+		return nil, &Error{Kind: KindLoad, PC: -1, Reason: fmt.Sprintf("bad stack: %d frames of %d bytes (frames must be multiples of 8, at most %d bytes in all)", o.MaxCallDepth, o.StackSize, MaxStack)}
+	}
+	if o.Order != binary.LittleEndian && o.Order != binary.BigEndian {
+		return nil, &Error{Kind: KindLoad, PC: -1, Reason: fmt.Sprintf("byte order %v: only binary.LittleEndian and binary.BigEndian", o.Order)}
+	}
+	if RegionFirstUser+len(o.Regions) > MaxRegions {
+		return nil, &Error{Kind: KindLoad, PC: -1, Reason: fmt.Sprintf("%d program regions: at most %d", len(o.Regions), MaxRegions-RegionFirstUser)}
+	}
+	if len(p) == 0 {
+		return nil, &Error{Kind: KindLoad, PC: 0, Reason: "empty program"}
+	}
+	if len(p) > 1<<24 {
+		return nil, &Error{Kind: KindLoad, PC: -1, Reason: fmt.Sprintf("program of %d slots is too long", len(p))}
+	}
+	insns := make(isa.Program, len(p))
+	copy(insns, p)
+	for pc := 0; pc < len(insns); pc++ {
+		if err := insns[pc].Validate(); err != nil {
+			return nil, &Error{Kind: KindLoad, PC: pc, Reason: err.Error(), Err: err}
+		}
+		if insns[pc].IsWide() {
+			if pc+1 >= len(insns) {
+				return nil, &Error{Kind: KindLoad, PC: pc, Reason: "lddw truncated: missing second slot"}
+			}
+			if insns[pc+1] != (isa.Instruction{}) {
+				return nil, &Error{Kind: KindLoad, PC: pc + 1, Reason: "second slot of lddw must be zero (the constant is in the first slot's Imm)"}
+			}
+			pc++
+		}
+	}
+	cfg := &verifier.Config{
+		Mode:         verifier.Checked,
+		StackSize:    o.StackSize,
+		MaxCallDepth: o.MaxCallDepth,
+		ContextSize:  o.ContextSize,
+		Maps:         o.Maps,
+	}
+	if o.Strict {
+		cfg.Mode = verifier.Strict
+	}
+	if hs := o.Helpers; hs != nil {
+		cfg.Helpers = func(id int32) (verifier.HelperProto, bool) {
+			h := hs.Lookup(id)
+			if h == nil {
+				return verifier.HelperProto{}, false
+			}
+			pr := h.Proto
+			if pr.Name == "" {
+				pr.Name = h.Name
+			}
+			return pr, true
+		}
+	}
+	facts, err := verifier.Verify(insns, cfg)
+	if err != nil {
+		e := &Error{Kind: KindLoad, PC: -1, Reason: err.Error(), Err: err}
+		var ve *verifier.Error
+		if errors.As(err, &ve) {
+			e.PC, e.Reason = ve.PC, ve.Reason
+			if ve.State != "" {
+				e.Reason += " (" + ve.State + ")"
+			}
+		}
+		return nil, e
+	}
+	prog := &Program{insns: insns, opts: o, facts: facts}
+	if err := prog.predecode(); err != nil {
+		return nil, err
+	}
+	return prog, nil
+}
+
+// AcquireMemory returns the memory of a new run, from a pool: the stack
+// (zeroed), the input memory, the context, Options.Regions and
+// env.Regions mapped at their ids (regions beyond MaxRegions are dropped;
+// Run reports them), Order and Value set. Give it back with ReleaseMemory.
+func (p *Program) AcquireMemory(env *Env) *Memory {
+	m, _ := p.pool.Get().(*Memory)
+	if m == nil {
+		m = &Memory{
+			stack:  make([]byte, p.opts.StackSize*p.opts.MaxCallDepth),
+			frames: make([]frame, p.opts.MaxCallDepth),
+		}
+	} else {
+		clear(m.stack)
+	}
+	if env == nil {
+		env = &emptyEnv
+	}
+	m.Order = p.opts.Order
+	m.big = p.opts.Order == binary.BigEndian
+	m.Value = env.Value
+	m.Regions[RegionStack] = Region{Data: m.stack, Perm: PermRW}
+	if env.Mem != nil {
+		m.Regions[RegionInput] = Region{Data: env.Mem, Perm: permOf(env.MemReadOnly)}
+	}
+	if env.Context != nil {
+		m.Regions[RegionContext] = Region{Data: env.Context, Perm: permOf(env.ContextReadOnly)}
+	}
+	n := RegionFirstUser
+	for _, rs := range [2][]Region{p.opts.Regions, env.Regions} {
+		for _, r := range rs {
+			if n < MaxRegions {
+				m.Regions[n] = r
+				n++
+			}
+		}
+	}
+	m.next = n
+	return m
+}
+
+var emptyEnv Env
+
+func permOf(readOnly bool) Perm {
+	if readOnly {
+		return PermRead
+	}
+	return PermRW
+}
+
+// ReleaseMemory returns m, from AcquireMemory, to the pool. m must not be
+// used afterwards.
+func (p *Program) ReleaseMemory(m *Memory) {
+	clear(m.Regions[:max(m.next, RegionFirstUser)])
+	m.Value = nil
+	m.next = 0
+	p.pool.Put(m)
+}
+
+// EntryRegs returns the registers at entry of a run on m: r1 and r2 (the
+// context address and 0 when a context is mapped, else the input address
+// and length, 0 and 0 without input) and r10, the top of frame 0.
+func (p *Program) EntryRegs(m *Memory) (r1, r2, r10 uint64) {
+	r10 = Addr(RegionStack, uint32(p.opts.StackSize*p.opts.MaxCallDepth))
+	if m.Regions[RegionContext].Data != nil {
+		return Addr(RegionContext, 0), 0, r10
+	}
+	if in := m.Regions[RegionInput].Data; len(in) > 0 {
+		return Addr(RegionInput, 0), uint64(len(in)), r10
+	}
+	return 0, 0, r10
+}
+
+// checkEnv reports an env whose regions do not fit the region table.
+func (p *Program) checkEnv(env *Env) error {
+	if env != nil && RegionFirstUser+len(p.opts.Regions)+len(env.Regions) > MaxRegions {
+		return fmt.Errorf("vm: %d program and %d run regions: at most %d", len(p.opts.Regions), len(env.Regions), MaxRegions-RegionFirstUser)
+	}
+	return nil
+}

@@ -1,0 +1,853 @@
+package vm
+
+import (
+	"encoding/binary"
+	"errors"
+	"math"
+	"math/bits"
+)
+
+// Run runs the program in the interpreter on env (nil for none). It is safe
+// to call from many goroutines at once. A run that calls no allocating
+// helper allocates nothing.
+func (p *Program) Run(env *Env) (Result, error) {
+	if err := p.checkEnv(env); err != nil {
+		return Result{}, err
+	}
+	m := p.AcquireMemory(env)
+	res, e := p.run(m, env)
+	p.ReleaseMemory(m)
+	if e != nil {
+		return res, e
+	}
+	return res, nil
+}
+
+// rd returns the n bytes at a if the run may read them, else nil.
+func (m *Memory) rd(a uint64, n uint64) []byte {
+	if a>>32 >= MaxRegions {
+		return nil
+	}
+	r := &m.Regions[a>>32]
+	o := uint64(uint32(a))
+	if o+n > uint64(len(r.Data)) || r.Perm&PermRead == 0 {
+		return nil
+	}
+	return r.Data[o : o+n : o+n]
+}
+
+// wr returns the n bytes at a if the run may write them, else nil.
+func (m *Memory) wr(a uint64, n uint64) []byte {
+	if a>>32 >= MaxRegions {
+		return nil
+	}
+	r := &m.Regions[a>>32]
+	o := uint64(uint32(a))
+	if o+n > uint64(len(r.Data)) || r.Perm&PermWrite == 0 {
+		return nil
+	}
+	return r.Data[o : o+n : o+n]
+}
+
+func (p *Program) memFault(m *Memory, pc int, a uint64, n int, write bool) *Error {
+	e := m.fault(a, n, write)
+	if e == nil { // cannot happen: the fast path refused the access
+		e = &Error{Kind: KindFault, Fault: FaultOutOfBounds, Addr: a, Size: n, Write: write}
+	}
+	e.PC = pc
+	return e
+}
+
+// run is the interpreter loop.
+func (p *Program) run(m *Memory, env *Env) (Result, *Error) {
+	if env == nil {
+		env = &emptyEnv
+	}
+	var regs [16]uint64
+	regs[1], regs[2], regs[10] = p.EntryRegs(m)
+	code := p.code
+	stackTop := uint64(p.opts.StackSize * p.opts.MaxCallDepth)
+	frameSize := uint64(p.opts.StackSize)
+	maxDepth := len(m.frames)
+	depth := 0
+	pc := 0
+	var n uint64 // instructions executed
+	budget := env.Budget
+	if budget == 0 {
+		budget = math.MaxUint64
+	}
+	limit := budget
+	var tr *tracer
+	if env.Trace != nil {
+		tr = newTracer(p, env.Trace)
+		limit = 0
+	}
+	var err *Error
+
+loop:
+	for {
+		ins := &code[pc]
+		if n >= limit {
+			if n >= budget {
+				err = &Error{Kind: KindBudget, PC: pc, Reason: "budget exhausted"}
+				break loop
+			}
+			if tr != nil {
+				tr.step(pc, &regs)
+			}
+		}
+		n++
+		d, s := ins.dst&15, ins.src&15
+		switch ins.op {
+		case opInvalid:
+			err = &Error{Kind: KindFault, PC: pc, Fault: FaultInvalid, Reason: invalidReasons[ins.imm%uint64(len(invalidReasons))]}
+			break loop
+		case opNop:
+
+		// ALU64
+		case opAdd64K:
+			regs[d] += ins.imm
+		case opAdd64X:
+			regs[d] += regs[s]
+		case opSub64K:
+			regs[d] -= ins.imm
+		case opSub64X:
+			regs[d] -= regs[s]
+		case opMul64K:
+			regs[d] *= ins.imm
+		case opMul64X:
+			regs[d] *= regs[s]
+		case opDiv64K:
+			regs[d] /= ins.imm
+		case opDiv64X:
+			if v := regs[s]; v != 0 {
+				regs[d] /= v
+			} else {
+				regs[d] = 0
+			}
+		case opSDiv64K:
+			regs[d] = uint64(int64(regs[d]) / int64(ins.imm))
+		case opSDiv64X:
+			if v := int64(regs[s]); v != 0 {
+				regs[d] = uint64(int64(regs[d]) / v)
+			} else {
+				regs[d] = 0
+			}
+		case opMod64K:
+			regs[d] %= ins.imm
+		case opMod64X:
+			if v := regs[s]; v != 0 {
+				regs[d] %= v
+			}
+		case opSMod64K:
+			regs[d] = uint64(int64(regs[d]) % int64(ins.imm))
+		case opSMod64X:
+			if v := int64(regs[s]); v != 0 {
+				regs[d] = uint64(int64(regs[d]) % v)
+			}
+		case opOr64K:
+			regs[d] |= ins.imm
+		case opOr64X:
+			regs[d] |= regs[s]
+		case opAnd64K:
+			regs[d] &= ins.imm
+		case opAnd64X:
+			regs[d] &= regs[s]
+		case opLsh64K:
+			regs[d] <<= ins.imm & 63
+		case opLsh64X:
+			regs[d] <<= regs[s] & 63
+		case opRsh64K:
+			regs[d] >>= ins.imm & 63
+		case opRsh64X:
+			regs[d] >>= regs[s] & 63
+		case opArsh64K:
+			regs[d] = uint64(int64(regs[d]) >> (ins.imm & 63))
+		case opArsh64X:
+			regs[d] = uint64(int64(regs[d]) >> (regs[s] & 63))
+		case opXor64K:
+			regs[d] ^= ins.imm
+		case opXor64X:
+			regs[d] ^= regs[s]
+		case opMov64K:
+			regs[d] = ins.imm
+		case opMov64X:
+			regs[d] = regs[s]
+		case opNeg64:
+			regs[d] = -regs[d]
+		case opMovSX8to64:
+			regs[d] = uint64(int64(int8(regs[s])))
+		case opMovSX16to64:
+			regs[d] = uint64(int64(int16(regs[s])))
+		case opMovSX32to64:
+			regs[d] = uint64(int64(int32(regs[s])))
+		case opBswap16:
+			regs[d] = uint64(bits.ReverseBytes16(uint16(regs[d])))
+		case opBswap32:
+			regs[d] = uint64(bits.ReverseBytes32(uint32(regs[d])))
+		case opBswap64:
+			regs[d] = bits.ReverseBytes64(regs[d])
+
+		// ALU32
+		case opAdd32K:
+			regs[d] = uint64(uint32(regs[d]) + uint32(ins.imm))
+		case opAdd32X:
+			regs[d] = uint64(uint32(regs[d]) + uint32(regs[s]))
+		case opSub32K:
+			regs[d] = uint64(uint32(regs[d]) - uint32(ins.imm))
+		case opSub32X:
+			regs[d] = uint64(uint32(regs[d]) - uint32(regs[s]))
+		case opMul32K:
+			regs[d] = uint64(uint32(regs[d]) * uint32(ins.imm))
+		case opMul32X:
+			regs[d] = uint64(uint32(regs[d]) * uint32(regs[s]))
+		case opDiv32K:
+			regs[d] = uint64(uint32(regs[d]) / uint32(ins.imm))
+		case opDiv32X:
+			if v := uint32(regs[s]); v != 0 {
+				regs[d] = uint64(uint32(regs[d]) / v)
+			} else {
+				regs[d] = 0
+			}
+		case opSDiv32K:
+			regs[d] = uint64(uint32(int32(regs[d]) / int32(ins.imm)))
+		case opSDiv32X:
+			if v := int32(regs[s]); v != 0 {
+				regs[d] = uint64(uint32(int32(regs[d]) / v))
+			} else {
+				regs[d] = 0
+			}
+		case opMod32K:
+			regs[d] = uint64(uint32(regs[d]) % uint32(ins.imm))
+		case opMod32X:
+			if v := uint32(regs[s]); v != 0 {
+				regs[d] = uint64(uint32(regs[d]) % v)
+			} else {
+				regs[d] = uint64(uint32(regs[d]))
+			}
+		case opSMod32K:
+			regs[d] = uint64(uint32(int32(regs[d]) % int32(ins.imm)))
+		case opSMod32X:
+			if v := int32(regs[s]); v != 0 {
+				regs[d] = uint64(uint32(int32(regs[d]) % v))
+			} else {
+				regs[d] = uint64(uint32(regs[d]))
+			}
+		case opOr32K:
+			regs[d] = uint64(uint32(regs[d]) | uint32(ins.imm))
+		case opOr32X:
+			regs[d] = uint64(uint32(regs[d]) | uint32(regs[s]))
+		case opAnd32K:
+			regs[d] = uint64(uint32(regs[d]) & uint32(ins.imm))
+		case opAnd32X:
+			regs[d] = uint64(uint32(regs[d]) & uint32(regs[s]))
+		case opLsh32K:
+			regs[d] = uint64(uint32(regs[d]) << (ins.imm & 31))
+		case opLsh32X:
+			regs[d] = uint64(uint32(regs[d]) << (regs[s] & 31))
+		case opRsh32K:
+			regs[d] = uint64(uint32(regs[d]) >> (ins.imm & 31))
+		case opRsh32X:
+			regs[d] = uint64(uint32(regs[d]) >> (regs[s] & 31))
+		case opArsh32K:
+			regs[d] = uint64(uint32(int32(regs[d]) >> (ins.imm & 31)))
+		case opArsh32X:
+			regs[d] = uint64(uint32(int32(regs[d]) >> (regs[s] & 31)))
+		case opXor32K:
+			regs[d] = uint64(uint32(regs[d]) ^ uint32(ins.imm))
+		case opXor32X:
+			regs[d] = uint64(uint32(regs[d]) ^ uint32(regs[s]))
+		case opMov32K:
+			regs[d] = uint64(uint32(ins.imm))
+		case opMov32X:
+			regs[d] = uint64(uint32(regs[s]))
+		case opNeg32:
+			regs[d] = uint64(-uint32(regs[d]))
+		case opMovSX8to32:
+			regs[d] = uint64(uint32(int32(int8(regs[s]))))
+		case opMovSX16to32:
+			regs[d] = uint64(uint32(int32(int16(regs[s]))))
+		case opZext16:
+			regs[d] = uint64(uint16(regs[d]))
+		case opZext32:
+			regs[d] = uint64(uint32(regs[d]))
+
+		// Jumps
+		case opJA:
+			pc = int(ins.off)
+			continue
+		case opJEQK:
+			if regs[d] == ins.imm {
+				pc = int(ins.off)
+				continue
+			}
+		case opJEQX:
+			if regs[d] == regs[s] {
+				pc = int(ins.off)
+				continue
+			}
+		case opJEQ32K:
+			if uint32(regs[d]) == uint32(ins.imm) {
+				pc = int(ins.off)
+				continue
+			}
+		case opJEQ32X:
+			if uint32(regs[d]) == uint32(regs[s]) {
+				pc = int(ins.off)
+				continue
+			}
+		case opJNEK:
+			if regs[d] != ins.imm {
+				pc = int(ins.off)
+				continue
+			}
+		case opJNEX:
+			if regs[d] != regs[s] {
+				pc = int(ins.off)
+				continue
+			}
+		case opJNE32K:
+			if uint32(regs[d]) != uint32(ins.imm) {
+				pc = int(ins.off)
+				continue
+			}
+		case opJNE32X:
+			if uint32(regs[d]) != uint32(regs[s]) {
+				pc = int(ins.off)
+				continue
+			}
+		case opJGTK:
+			if regs[d] > ins.imm {
+				pc = int(ins.off)
+				continue
+			}
+		case opJGTX:
+			if regs[d] > regs[s] {
+				pc = int(ins.off)
+				continue
+			}
+		case opJGT32K:
+			if uint32(regs[d]) > uint32(ins.imm) {
+				pc = int(ins.off)
+				continue
+			}
+		case opJGT32X:
+			if uint32(regs[d]) > uint32(regs[s]) {
+				pc = int(ins.off)
+				continue
+			}
+		case opJGEK:
+			if regs[d] >= ins.imm {
+				pc = int(ins.off)
+				continue
+			}
+		case opJGEX:
+			if regs[d] >= regs[s] {
+				pc = int(ins.off)
+				continue
+			}
+		case opJGE32K:
+			if uint32(regs[d]) >= uint32(ins.imm) {
+				pc = int(ins.off)
+				continue
+			}
+		case opJGE32X:
+			if uint32(regs[d]) >= uint32(regs[s]) {
+				pc = int(ins.off)
+				continue
+			}
+		case opJLTK:
+			if regs[d] < ins.imm {
+				pc = int(ins.off)
+				continue
+			}
+		case opJLTX:
+			if regs[d] < regs[s] {
+				pc = int(ins.off)
+				continue
+			}
+		case opJLT32K:
+			if uint32(regs[d]) < uint32(ins.imm) {
+				pc = int(ins.off)
+				continue
+			}
+		case opJLT32X:
+			if uint32(regs[d]) < uint32(regs[s]) {
+				pc = int(ins.off)
+				continue
+			}
+		case opJLEK:
+			if regs[d] <= ins.imm {
+				pc = int(ins.off)
+				continue
+			}
+		case opJLEX:
+			if regs[d] <= regs[s] {
+				pc = int(ins.off)
+				continue
+			}
+		case opJLE32K:
+			if uint32(regs[d]) <= uint32(ins.imm) {
+				pc = int(ins.off)
+				continue
+			}
+		case opJLE32X:
+			if uint32(regs[d]) <= uint32(regs[s]) {
+				pc = int(ins.off)
+				continue
+			}
+		case opJSGTK:
+			if int64(regs[d]) > int64(ins.imm) {
+				pc = int(ins.off)
+				continue
+			}
+		case opJSGTX:
+			if int64(regs[d]) > int64(regs[s]) {
+				pc = int(ins.off)
+				continue
+			}
+		case opJSGT32K:
+			if int32(regs[d]) > int32(ins.imm) {
+				pc = int(ins.off)
+				continue
+			}
+		case opJSGT32X:
+			if int32(regs[d]) > int32(regs[s]) {
+				pc = int(ins.off)
+				continue
+			}
+		case opJSGEK:
+			if int64(regs[d]) >= int64(ins.imm) {
+				pc = int(ins.off)
+				continue
+			}
+		case opJSGEX:
+			if int64(regs[d]) >= int64(regs[s]) {
+				pc = int(ins.off)
+				continue
+			}
+		case opJSGE32K:
+			if int32(regs[d]) >= int32(ins.imm) {
+				pc = int(ins.off)
+				continue
+			}
+		case opJSGE32X:
+			if int32(regs[d]) >= int32(regs[s]) {
+				pc = int(ins.off)
+				continue
+			}
+		case opJSLTK:
+			if int64(regs[d]) < int64(ins.imm) {
+				pc = int(ins.off)
+				continue
+			}
+		case opJSLTX:
+			if int64(regs[d]) < int64(regs[s]) {
+				pc = int(ins.off)
+				continue
+			}
+		case opJSLT32K:
+			if int32(regs[d]) < int32(ins.imm) {
+				pc = int(ins.off)
+				continue
+			}
+		case opJSLT32X:
+			if int32(regs[d]) < int32(regs[s]) {
+				pc = int(ins.off)
+				continue
+			}
+		case opJSLEK:
+			if int64(regs[d]) <= int64(ins.imm) {
+				pc = int(ins.off)
+				continue
+			}
+		case opJSLEX:
+			if int64(regs[d]) <= int64(regs[s]) {
+				pc = int(ins.off)
+				continue
+			}
+		case opJSLE32K:
+			if int32(regs[d]) <= int32(ins.imm) {
+				pc = int(ins.off)
+				continue
+			}
+		case opJSLE32X:
+			if int32(regs[d]) <= int32(regs[s]) {
+				pc = int(ins.off)
+				continue
+			}
+		case opJSETK:
+			if regs[d]&ins.imm != 0 {
+				pc = int(ins.off)
+				continue
+			}
+		case opJSETX:
+			if regs[d]&regs[s] != 0 {
+				pc = int(ins.off)
+				continue
+			}
+		case opJSET32K:
+			if uint32(regs[d])&uint32(ins.imm) != 0 {
+				pc = int(ins.off)
+				continue
+			}
+		case opJSET32X:
+			if uint32(regs[d])&uint32(regs[s]) != 0 {
+				pc = int(ins.off)
+				continue
+			}
+
+
+		// Calls
+		case opLddw:
+			regs[d] = ins.imm
+			pc += 2
+			continue
+		case opCall:
+			k := int(ins.imm)
+			r0, herr := p.helpers[k](m, regs[1], regs[2], regs[3], regs[4], regs[5])
+			if herr != nil {
+				if errors.Is(herr, ErrHalt) {
+					regs[0] = r0
+					break loop
+				}
+				h := p.hinfo[k]
+				err = &Error{Kind: KindHelper, PC: pc, Helper: h.ID, Reason: h.Name, Err: herr}
+				break loop
+			}
+			regs[0] = r0
+		case opCallUnk:
+			err = &Error{Kind: KindFault, PC: pc, Fault: FaultBadCall, Helper: int32(ins.imm), Reason: "unknown helper " + itoa(int64(int32(ins.imm)))}
+			break loop
+		case opCallX:
+			id := regs[d]
+			var h *Helper
+			if id <= math.MaxInt32 {
+				h = p.opts.Helpers.Lookup(int32(id))
+			}
+			if h == nil || h.Fn == nil {
+				err = &Error{Kind: KindFault, PC: pc, Fault: FaultBadCall, Helper: int32(id), Reason: "unknown helper " + itoa(int64(id))}
+				break loop
+			}
+			r0, herr := h.Fn(m, regs[1], regs[2], regs[3], regs[4], regs[5])
+			if herr != nil {
+				if errors.Is(herr, ErrHalt) {
+					regs[0] = r0
+					break loop
+				}
+				err = &Error{Kind: KindHelper, PC: pc, Helper: h.ID, Reason: h.Name, Err: herr}
+				break loop
+			}
+			regs[0] = r0
+		case opCallLocal:
+			if depth+1 >= maxDepth {
+				err = &Error{Kind: KindFault, PC: pc, Fault: FaultStackOverflow, Reason: "call depth above " + itoa(int64(maxDepth))}
+				break loop
+			}
+			f := &m.frames[depth]
+			f.ret = pc + 1
+			f.r6, f.r7, f.r8, f.r9 = regs[6], regs[7], regs[8], regs[9]
+			depth++
+			regs[10] = Addr(RegionStack, uint32(stackTop-uint64(depth)*frameSize))
+			pc = int(ins.off)
+			continue
+		case opExit:
+			if depth == 0 {
+				break loop
+			}
+			depth--
+			f := &m.frames[depth]
+			regs[6], regs[7], regs[8], regs[9] = f.r6, f.r7, f.r8, f.r9
+			regs[10] = Addr(RegionStack, uint32(stackTop-uint64(depth)*frameSize))
+			pc = f.ret
+			continue
+
+		// Memory
+		case opLdxB:
+			a := regs[s] + uint64(int64(ins.off))
+			if b := m.rd(a, 1); b != nil {
+				regs[d] = uint64(b[0])
+			} else {
+				err = p.memFault(m, pc, a, 1, false)
+				break loop
+			}
+		case opLdxHLE:
+			a := regs[s] + uint64(int64(ins.off))
+			if b := m.rd(a, 2); b != nil {
+				regs[d] = uint64(binary.LittleEndian.Uint16(b))
+			} else {
+				err = p.memFault(m, pc, a, 2, false)
+				break loop
+			}
+		case opLdxHBE:
+			a := regs[s] + uint64(int64(ins.off))
+			if b := m.rd(a, 2); b != nil {
+				regs[d] = uint64(binary.BigEndian.Uint16(b))
+			} else {
+				err = p.memFault(m, pc, a, 2, false)
+				break loop
+			}
+		case opLdxWLE:
+			a := regs[s] + uint64(int64(ins.off))
+			if b := m.rd(a, 4); b != nil {
+				regs[d] = uint64(binary.LittleEndian.Uint32(b))
+			} else {
+				err = p.memFault(m, pc, a, 4, false)
+				break loop
+			}
+		case opLdxWBE:
+			a := regs[s] + uint64(int64(ins.off))
+			if b := m.rd(a, 4); b != nil {
+				regs[d] = uint64(binary.BigEndian.Uint32(b))
+			} else {
+				err = p.memFault(m, pc, a, 4, false)
+				break loop
+			}
+		case opLdxDWLE:
+			a := regs[s] + uint64(int64(ins.off))
+			if b := m.rd(a, 8); b != nil {
+				regs[d] = uint64(binary.LittleEndian.Uint64(b))
+			} else {
+				err = p.memFault(m, pc, a, 8, false)
+				break loop
+			}
+		case opLdxDWBE:
+			a := regs[s] + uint64(int64(ins.off))
+			if b := m.rd(a, 8); b != nil {
+				regs[d] = uint64(binary.BigEndian.Uint64(b))
+			} else {
+				err = p.memFault(m, pc, a, 8, false)
+				break loop
+			}
+		case opLdxSB:
+			a := regs[s] + uint64(int64(ins.off))
+			if b := m.rd(a, 1); b != nil {
+				regs[d] = uint64(int64(int8(b[0])))
+			} else {
+				err = p.memFault(m, pc, a, 1, false)
+				break loop
+			}
+		case opLdxSHLE:
+			a := regs[s] + uint64(int64(ins.off))
+			if b := m.rd(a, 2); b != nil {
+				regs[d] = uint64(int64(int16(binary.LittleEndian.Uint16(b))))
+			} else {
+				err = p.memFault(m, pc, a, 2, false)
+				break loop
+			}
+		case opLdxSHBE:
+			a := regs[s] + uint64(int64(ins.off))
+			if b := m.rd(a, 2); b != nil {
+				regs[d] = uint64(int64(int16(binary.BigEndian.Uint16(b))))
+			} else {
+				err = p.memFault(m, pc, a, 2, false)
+				break loop
+			}
+		case opLdxSWLE:
+			a := regs[s] + uint64(int64(ins.off))
+			if b := m.rd(a, 4); b != nil {
+				regs[d] = uint64(int64(int32(binary.LittleEndian.Uint32(b))))
+			} else {
+				err = p.memFault(m, pc, a, 4, false)
+				break loop
+			}
+		case opLdxSWBE:
+			a := regs[s] + uint64(int64(ins.off))
+			if b := m.rd(a, 4); b != nil {
+				regs[d] = uint64(int64(int32(binary.BigEndian.Uint32(b))))
+			} else {
+				err = p.memFault(m, pc, a, 4, false)
+				break loop
+			}
+		case opStB:
+			a := regs[d] + uint64(int64(ins.off))
+			if b := m.wr(a, 1); b != nil {
+				b[0] = byte(ins.imm)
+			} else {
+				err = p.memFault(m, pc, a, 1, true)
+				break loop
+			}
+		case opStHLE:
+			a := regs[d] + uint64(int64(ins.off))
+			if b := m.wr(a, 2); b != nil {
+				binary.LittleEndian.PutUint16(b, uint16(ins.imm))
+			} else {
+				err = p.memFault(m, pc, a, 2, true)
+				break loop
+			}
+		case opStHBE:
+			a := regs[d] + uint64(int64(ins.off))
+			if b := m.wr(a, 2); b != nil {
+				binary.BigEndian.PutUint16(b, uint16(ins.imm))
+			} else {
+				err = p.memFault(m, pc, a, 2, true)
+				break loop
+			}
+		case opStWLE:
+			a := regs[d] + uint64(int64(ins.off))
+			if b := m.wr(a, 4); b != nil {
+				binary.LittleEndian.PutUint32(b, uint32(ins.imm))
+			} else {
+				err = p.memFault(m, pc, a, 4, true)
+				break loop
+			}
+		case opStWBE:
+			a := regs[d] + uint64(int64(ins.off))
+			if b := m.wr(a, 4); b != nil {
+				binary.BigEndian.PutUint32(b, uint32(ins.imm))
+			} else {
+				err = p.memFault(m, pc, a, 4, true)
+				break loop
+			}
+		case opStDWLE:
+			a := regs[d] + uint64(int64(ins.off))
+			if b := m.wr(a, 8); b != nil {
+				binary.LittleEndian.PutUint64(b, ins.imm)
+			} else {
+				err = p.memFault(m, pc, a, 8, true)
+				break loop
+			}
+		case opStDWBE:
+			a := regs[d] + uint64(int64(ins.off))
+			if b := m.wr(a, 8); b != nil {
+				binary.BigEndian.PutUint64(b, ins.imm)
+			} else {
+				err = p.memFault(m, pc, a, 8, true)
+				break loop
+			}
+		case opStxB:
+			a := regs[d] + uint64(int64(ins.off))
+			if b := m.wr(a, 1); b != nil {
+				b[0] = byte(regs[s])
+			} else {
+				err = p.memFault(m, pc, a, 1, true)
+				break loop
+			}
+		case opStxHLE:
+			a := regs[d] + uint64(int64(ins.off))
+			if b := m.wr(a, 2); b != nil {
+				binary.LittleEndian.PutUint16(b, uint16(regs[s]))
+			} else {
+				err = p.memFault(m, pc, a, 2, true)
+				break loop
+			}
+		case opStxHBE:
+			a := regs[d] + uint64(int64(ins.off))
+			if b := m.wr(a, 2); b != nil {
+				binary.BigEndian.PutUint16(b, uint16(regs[s]))
+			} else {
+				err = p.memFault(m, pc, a, 2, true)
+				break loop
+			}
+		case opStxWLE:
+			a := regs[d] + uint64(int64(ins.off))
+			if b := m.wr(a, 4); b != nil {
+				binary.LittleEndian.PutUint32(b, uint32(regs[s]))
+			} else {
+				err = p.memFault(m, pc, a, 4, true)
+				break loop
+			}
+		case opStxWBE:
+			a := regs[d] + uint64(int64(ins.off))
+			if b := m.wr(a, 4); b != nil {
+				binary.BigEndian.PutUint32(b, uint32(regs[s]))
+			} else {
+				err = p.memFault(m, pc, a, 4, true)
+				break loop
+			}
+		case opStxDWLE:
+			a := regs[d] + uint64(int64(ins.off))
+			if b := m.wr(a, 8); b != nil {
+				binary.LittleEndian.PutUint64(b, regs[s])
+			} else {
+				err = p.memFault(m, pc, a, 8, true)
+				break loop
+			}
+		case opStxDWBE:
+			a := regs[d] + uint64(int64(ins.off))
+			if b := m.wr(a, 8); b != nil {
+				binary.BigEndian.PutUint64(b, regs[s])
+			} else {
+				err = p.memFault(m, pc, a, 8, true)
+				break loop
+			}
+		case opAtomicW, opAtomicDW:
+			if e := p.atomic(m, ins, &regs); e != nil {
+				e.PC = pc
+				err = e
+				break loop
+			}
+		case opLdAbsB, opLdAbsH, opLdAbsW, opLdIndB, opLdIndH, opLdIndW:
+			if !p.ldPacket(m, ins, &regs) {
+				regs[0] = 0
+				break loop
+			}
+		default:
+			err = &Error{Kind: KindFault, PC: pc, Fault: FaultInvalid, Reason: "internal opcode " + itoa(int64(ins.op))}
+			break loop
+		}
+		pc++
+	}
+	if tr != nil {
+		tr.finish(&regs, err)
+	}
+	if err != nil {
+		return Result{Insns: n}, err
+	}
+	return Result{R0: regs[0], Insns: n}, nil
+}
+
+// ldPacket runs a legacy packet load; it reports false when the access is
+// out of the input memory, which ends the program with r0 = 0.
+func (p *Program) ldPacket(m *Memory, ins *insn, regs *[16]uint64) bool {
+	var size uint64
+	off := int64(int32(uint32(ins.imm)))
+	switch ins.op {
+	case opLdAbsB, opLdIndB:
+		size = 1
+	case opLdAbsH, opLdIndH:
+		size = 2
+	default:
+		size = 4
+	}
+	if ins.op >= opLdIndB {
+		off = int64(int32(uint32(regs[ins.src&15]) + uint32(ins.imm)))
+	}
+	r := &m.Regions[RegionInput]
+	if off < 0 || uint64(off)+size > uint64(len(r.Data)) || r.Perm&PermRead == 0 {
+		return false
+	}
+	b := r.Data[off : uint64(off)+size]
+	switch size {
+	case 1:
+		regs[0] = uint64(b[0])
+	case 2:
+		regs[0] = uint64(binary.BigEndian.Uint16(b))
+	default:
+		regs[0] = uint64(binary.BigEndian.Uint32(b))
+	}
+	return true
+}
+
+func itoa(v int64) string {
+	if v == 0 {
+		return "0"
+	}
+	var b [24]byte
+	i := len(b)
+	neg := v < 0
+	u := uint64(v)
+	if neg {
+		u = -u
+	}
+	for u > 0 {
+		i--
+		b[i] = byte('0' + u%10)
+		u /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}
