@@ -19,6 +19,7 @@ type dialectFuncs struct {
 
 var dialects = []dialectFuncs{
 	{"conformance", Assemble, Disassemble},
+	{"llvm", AssembleLLVM, DisassembleLLVM},
 }
 
 // operandValues gives, for each variant, several instructions exercising
