@@ -53,6 +53,13 @@ type Memory struct {
 	Order binary.ByteOrder
 	// Value is Env.Value of the run.
 	Value any
+	// Env is the Env of the run (never nil during a run); helpers read it,
+	// e.g. tail_call to run the next program on the same input.
+	Env *Env
+	// Caller, set by the engine for the run, lets helpers call a local
+	// function of the running program (see CallLocal); nil when the engine
+	// cannot.
+	Caller LocalCaller
 
 	next   int     // next free region id for Map
 	stack  []byte  // the stack region, StackSize*MaxCallDepth bytes

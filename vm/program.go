@@ -81,6 +81,9 @@ type Env struct {
 	Budget uint64
 	// Value is passed to helpers through Memory.Value.
 	Value any
+	// TailCalls is the number of tail calls that led to this run (set by
+	// the tail_call helper, which runs the next program with it plus one).
+	TailCalls int
 	// Trace, when non-nil, receives each executed instruction and the
 	// registers it changed (interpreter only).
 	Trace io.Writer
@@ -247,6 +250,7 @@ func (p *Program) AcquireMemory(env *Env) *Memory {
 	m.Order = p.opts.Order
 	m.big = p.opts.Order == binary.BigEndian
 	m.Value = env.Value
+	m.Env = env
 	m.Regions[RegionStack] = Region{Data: m.stack, Perm: PermRW}
 	if env.Mem != nil {
 		m.Regions[RegionInput] = Region{Data: env.Mem, Perm: permOf(env.MemReadOnly)}
@@ -281,6 +285,8 @@ func permOf(readOnly bool) Perm {
 func (p *Program) ReleaseMemory(m *Memory) {
 	clear(m.Regions[:max(m.next, RegionFirstUser)])
 	m.Value = nil
+	m.Env = nil
+	m.Caller = nil
 	m.next = 0
 	p.pool.Put(m)
 }
