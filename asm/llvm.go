@@ -192,7 +192,7 @@ var (
 	objdumpNoRaw  = regexp.MustCompile(`^\s*[0-9]+:\s+(.*)$`)
 	objdumpSymbol = regexp.MustCompile(`^[0-9a-fA-F]+ <([^>]+)>:\s*$`)
 	objdumpReloc  = regexp.MustCompile(`^\s*[0-9a-fA-F]+:\s+R_[A-Z0-9_]+`)
-	objdumpAnnot  = regexp.MustCompile(`\s*<[^>]*>\s*$`)
+	objdumpAnnot  = regexp.MustCompile(`\s+<[^<>\s]+>\s*$`)
 	directiveLine = regexp.MustCompile(`^\s*\.[A-Za-z_][\w.$]*(\s|$)`)
 )
 

@@ -1,0 +1,32 @@
+#!/bin/sh
+# Rebuilds the compiled eBPF objects committed under testdata directories
+# (run by `make testdata`; needs clang with the BPF target). Each testdata
+# directory is listed below with the flags its objects are built with; add
+# a line for a new directory.
+set -eu
+CLANG=${CLANG:-clang}
+cd "$(dirname "$0")/.."
+
+if ! command -v "$CLANG" >/dev/null 2>&1; then
+	echo "testdata.sh: $CLANG not found" >&2
+	exit 1
+fi
+"$CLANG" --version | head -1
+
+# build DIR SUFFIX FLAGS...: compile DIR/*.c to DIR/*SUFFIX.
+build() {
+	dir=$1
+	suffix=$2
+	shift 2
+	for c in "$dir"/*.c; do
+		[ -e "$c" ] || continue
+		o=${c%.c}$suffix
+		echo "  $o"
+		(cd "$dir" && "$CLANG" "$@" -c "$(basename "$c")" -o "$(basename "$o")")
+	done
+}
+
+# asm: objects whose llvm-objdump -d output the LLVM-dialect disassembler
+# must reproduce, in both byte orders.
+build asm/testdata .o -target bpfel -O2 -mcpu=v3 -g0
+build asm/testdata .eb.o -target bpfeb -O2 -mcpu=v3 -g0
