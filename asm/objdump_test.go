@@ -140,7 +140,7 @@ func TestObjdumpTestdata(t *testing.T) {
 			if plain == nil {
 				t.Skip("llvm-objdump not installed: checked round trips only")
 			}
-					// llvm-objdump's own output assembles back to the code, when it
+			// llvm-objdump's own output assembles back to the code, when it
 			// could decode every instruction; it prints local calls as
 			// helper calls, so those compare without their src field.
 			if !strings.Contains(raw, "<unknown>") {
