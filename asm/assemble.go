@@ -3,6 +3,7 @@ package asm
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/iovm/iovm/isa"
 )
@@ -30,7 +31,9 @@ type dialect struct {
 	parse func(p *parser, s *stmt) error
 	// prepare rewrites a raw source line before lexing (comments are
 	// already removed); it returns "" to skip the line.
-	prepare func(line string) (string, []string)
+	// It also returns the number of characters removed from the front, to
+	// keep error columns right, and labels the line defines.
+	prepare func(line string) (string, int, []string)
 }
 
 // assemble runs the two passes common to both dialects: parse every line,
@@ -44,8 +47,9 @@ func assemble(src string, d dialect) (isa.Program, error) {
 		lineNo := n + 1
 		line := stripComment(raw)
 		var extraLabels []string
+		colShift := 0
 		if d.prepare != nil {
-			line, extraLabels = d.prepare(line)
+			line, colShift, extraLabels = d.prepare(line)
 		}
 		for _, l := range extraLabels {
 			if _, dup := labels[l]; !dup {
@@ -57,9 +61,15 @@ func assemble(src string, d dialect) (isa.Program, error) {
 		}
 		toks, err := lex(line, lineNo, d.llvm)
 		if err != nil {
+			if e, ok := err.(*Error); ok {
+				e.Col += colShift
+			}
 			return nil, err
 		}
-		p := &parser{toks: toks, line: lineNo, end: len([]rune(line)) + 1}
+		for n := range toks {
+			toks[n].col += colShift
+		}
+		p := &parser{toks: toks, line: lineNo, end: colShift + utf8.RuneCountInString(line) + 1}
 		// Labels: "name:" (possibly several, possibly before an instruction).
 		for p.peek().kind == tIdent && p.peekAt(1).kind == tOp && p.peekAt(1).text == ":" {
 			t := p.next()

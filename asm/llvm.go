@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/iovm/iovm/isa"
 )
@@ -199,31 +200,29 @@ var (
 // prepareLLVM strips what llvm-objdump adds around instructions (address,
 // raw bytes, symbol annotations, headers, relocations) and assembler
 // directives, and turns symbol lines into labels.
-func prepareLLVM(line string) (string, []string) {
+func prepareLLVM(line string) (string, int, []string) {
 	trimmed := strings.TrimSpace(line)
 	switch {
 	case trimmed == "":
-		return "", nil
+		return "", 0, nil
 	case strings.HasPrefix(trimmed, "Disassembly of section "), strings.Contains(trimmed, "file format "):
-		return "", nil
+		return "", 0, nil
 	case objdumpReloc.MatchString(line):
-		return "", nil
+		return "", 0, nil
 	}
 	if m := objdumpSymbol.FindStringSubmatch(trimmed); m != nil {
-		return "", []string{m[1]}
+		return "", 0, []string{m[1]}
 	}
 	if directiveLine.MatchString(line) && !strings.HasPrefix(strings.ToLower(trimmed), ".insn") {
-		return "", nil
+		return "", 0, nil
 	}
-	if m := objdumpInsn.FindStringSubmatch(line); m != nil {
-		line = m[1]
-	} else if m := objdumpNoRaw.FindStringSubmatch(line); m != nil {
-		line = m[1]
+	start := 0
+	if m := objdumpInsn.FindStringSubmatchIndex(line); m != nil {
+		start = m[2]
+	} else if m := objdumpNoRaw.FindStringSubmatchIndex(line); m != nil {
+		start = m[2]
 	}
-	if strings.Contains(line, "<unknown>") {
-		return line, nil // lexing fails on '<unknown>' with a position
-	}
-	return objdumpAnnot.ReplaceAllString(line, ""), nil
+	return objdumpAnnot.ReplaceAllString(line[start:], ""), utf8.RuneCountInString(line[:start]), nil
 }
 
 // LLVM-dialect operand helpers.
@@ -370,6 +369,9 @@ func parseLLVM(p *parser, s *stmt) error {
 			return parseLDPseudo(p, s)
 		}
 		return p.errAt(first, "unknown instruction %q", first.text)
+	}
+	if first.kind == tOp && first.text == "<" && strings.EqualFold(p.peekAt(1).text, "unknown") {
+		return p.errAt(first, "llvm-objdump could not decode this instruction; disassemble the object with iovm disasm")
 	}
 	if p.isOp("*") {
 		return parseLLVMStore(p, s)
