@@ -1,8 +1,435 @@
 package verifier
 
-import "github.com/iovm/iovm/isa"
+import (
+	"fmt"
+	"math"
 
-// analyze runs the abstract interpretation (interim: claims nothing).
-func analyze(p isa.Program, c *Config, s *structure, f *Facts) error {
+	"github.com/iovm/iovm/isa"
+)
+
+const (
+	maxStatesPerPC  = 64 // remembered states at one prune point
+	widenAfter      = 64 // Checked mode: visits of a loop head before widening
+	maxAncestorWalk = 4096
+)
+
+// checkpoint is a state remembered at a prune point.
+type checkpoint struct {
+	st       *state
+	pc       int
+	branches int // paths still being explored below this checkpoint
+	parent   *checkpoint
+}
+
+type pending struct {
+	pc     int
+	st     *state
+	parent *checkpoint
+}
+
+// verifier is one run of the abstract interpretation.
+type verifier struct {
+	p      isa.Program
+	c      *Config
+	s      *structure
+	facts  *Facts
+	strict bool
+	objs   []MapInfo
+	objIdx map[[2]int64]int32
+	nextID uint32
+	insns  int
+	cps    map[int][]*checkpoint
+	visits []int32
+	work   []pending
+	// facts being accumulated
+	accSeen   []bool
+	accOK     []bool
+	accRegion []Region
+	divSeen   []bool
+	divOK     []bool
+	loopsOK   bool
+	frameUse  map[int]int
+	stackLen  int // slots per frame
+	curPC     int
+}
+
+// errComplex is returned by the exploration when it runs out of budget.
+type errComplex struct{ pc int }
+
+func (e *errComplex) Error() string { return "program too complex" }
+
+func analyze(p isa.Program, c *Config, s *structure, facts *Facts) error {
+	v := &verifier{
+		p: p, c: c, s: s, facts: facts, strict: c.Mode == Strict,
+		objIdx:    map[[2]int64]int32{},
+		nextID:    lenID + 1,
+		cps:       map[int][]*checkpoint{},
+		visits:    make([]int32, len(p)),
+		accSeen:   make([]bool, len(p)),
+		accOK:     make([]bool, len(p)),
+		accRegion: make([]Region, len(p)),
+		divSeen:   make([]bool, len(p)),
+		divOK:     make([]bool, len(p)),
+		loopsOK:   true,
+		frameUse:  map[int]int{},
+		stackLen:  (c.StackSize + 7) / 8,
+	}
+	err := v.run()
+	if err != nil {
+		if ce, ok := err.(*errComplex); ok {
+			if v.strict {
+				return errorf(p, ce.pc, "program too complex: more than %d instructions processed", c.MaxInsns)
+			}
+			facts.Insns = v.insns
+			facts.LoopsBounded = false
+			return nil
+		}
+		return err
+	}
+	facts.Analyzed = true
+	facts.Insns = v.insns
+	facts.LoopsBounded = v.loopsOK
+	for pc := range p {
+		if v.accSeen[pc] && v.accOK[pc] {
+			facts.Access[pc] = Access{Proven: true, Region: v.accRegion[pc]}
+		}
+		facts.DivNonZero[pc] = v.divSeen[pc] && v.divOK[pc]
+	}
+	for f, n := range v.frameUse {
+		if n > facts.FrameSize[f] {
+			facts.FrameSize[f] = n
+		}
+	}
 	return nil
+}
+
+func (v *verifier) initialState() *state {
+	f := &frame{callsite: -1, fn: 0}
+	f.regs[isa.R10] = value{typ: tStack, s: constScalar(0)}
+	if v.c.ContextSize > 0 {
+		f.regs[1] = value{typ: tCtx, s: constScalar(0)}
+		f.regs[2] = unknownValue()
+	} else {
+		f.regs[1] = value{typ: tInput, s: constScalar(0)}
+		f.regs[2] = value{typ: tScalar, id: lenID, s: rangeScalar(0, math.MaxUint32)}
+	}
+	return &state{frames: []*frame{f}}
+}
+
+func (v *verifier) run() error {
+	v.work = append(v.work, pending{pc: 0, st: v.initialState()})
+	for len(v.work) > 0 {
+		w := v.work[len(v.work)-1]
+		v.work = v.work[:len(v.work)-1]
+		if err := v.path(w.pc, w.st, w.parent); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// done ends a path whose nearest checkpoint is cp.
+func (v *verifier) done(cp *checkpoint) {
+	for b := cp; b != nil; b = b.parent {
+		b.branches--
+		if b.branches > 0 {
+			return
+		}
+	}
+}
+
+func (v *verifier) fail(pc int, st *state, format string, args ...any) error {
+	e := errorf(v.p, pc, format, args...)
+	if st != nil {
+		e.State = st.regsString()
+	}
+	return e
+}
+
+// path explores from pc with st until the path ends.
+func (v *verifier) path(pc int, st *state, cp *checkpoint) error {
+	for {
+		v.insns++
+		if v.insns > v.c.MaxInsns {
+			return &errComplex{pc}
+		}
+		if pc < 0 || pc >= len(v.p) {
+			return v.fail(pc, st, "control leaves the program")
+		}
+		v.curPC = pc
+		if v.s.pruneAt[pc] {
+			pruned, ncp, err := v.checkpointAt(pc, st, cp)
+			if err != nil {
+				return err
+			}
+			if pruned {
+				v.done(cp)
+				return nil
+			}
+			cp = ncp
+		}
+		if v.c.Log != nil {
+			v.c.Log(fmt.Sprintf("%d: %-28s ; %s", pc, FormatInsn(v.p[pc]), st.regsString()))
+		}
+		next, end, err := v.step(pc, st, cp)
+		if err != nil {
+			return err
+		}
+		if end {
+			v.done(cp)
+			return nil
+		}
+		pc = next
+	}
+}
+
+// checkpointAt prunes st against the states remembered at pc or remembers it.
+func (v *verifier) checkpointAt(pc int, st *state, cp *checkpoint) (bool, *checkpoint, error) {
+	list := v.cps[pc]
+	for _, old := range list {
+		if !v.subsumes(old.st, st, pc) {
+			continue
+		}
+		if old.branches == 0 {
+			return true, cp, nil
+		}
+		if v.isAncestor(old, cp) {
+			// Back at a state no more precise than one of our own ancestors:
+			// the loop is not proven to terminate.
+			if v.strict {
+				return false, nil, v.fail(pc, st, "loop not proven to terminate (back-edge to state at pc %d repeats)", pc)
+			}
+			v.loopsOK = false
+			return true, cp, nil
+		}
+	}
+	v.visits[pc]++
+	if !v.strict && v.s.loopHead[pc] && v.visits[pc] > widenAfter {
+		if anc := v.ancestorAt(pc, cp); anc != nil {
+			v.widen(anc.st, st)
+			v.loopsOK = false
+		}
+	}
+	if len(list) >= maxStatesPerPC {
+		// Forget the oldest finished state to make room.
+		for i, old := range list {
+			if old.branches == 0 {
+				copy(list[i:], list[i+1:])
+				list = list[:len(list)-1]
+				break
+			}
+		}
+		if len(list) >= maxStatesPerPC {
+			v.cps[pc] = list
+			return false, cp, nil
+		}
+	}
+	ncp := &checkpoint{st: v.clean(st, pc), pc: pc, branches: 1, parent: cp}
+	v.cps[pc] = append(list, ncp)
+	return false, ncp, nil
+}
+
+func (v *verifier) isAncestor(a, cp *checkpoint) bool {
+	n := 0
+	for b := cp; b != nil && n < maxAncestorWalk; b = b.parent {
+		if b == a {
+			return true
+		}
+		n++
+	}
+	return false
+}
+
+func (v *verifier) ancestorAt(pc int, cp *checkpoint) *checkpoint {
+	n := 0
+	for b := cp; b != nil && n < maxAncestorWalk; b = b.parent {
+		if b.pc == pc {
+			return b
+		}
+		n++
+	}
+	return nil
+}
+
+// liveAt returns the live registers of frame i of st at pc.
+func (v *verifier) liveAt(st *state, i, pc int) uint16 {
+	if i == len(st.frames)-1 {
+		return v.s.live[pc]
+	}
+	ret := st.frames[i+1].callsite + 1
+	if ret < len(v.s.live) {
+		return v.s.live[ret]
+	}
+	return 0xffff
+}
+
+// clean returns a copy of st with dead registers forgotten.
+func (v *verifier) clean(st *state, pc int) *state {
+	n := st.clone()
+	for i, f := range n.frames {
+		live := v.liveAt(n, i, pc)
+		for r := 0; r < 10; r++ {
+			if live&(1<<r) == 0 {
+				f.regs[r] = value{}
+			}
+		}
+	}
+	return n
+}
+
+// subsumes reports whether every concrete state of cur is one of old's, as
+// far as the rest of the program can tell (live registers, all stack).
+func (v *verifier) subsumes(old, cur *state, pc int) bool {
+	if len(old.frames) != len(cur.frames) || old.inputMin > cur.inputMin {
+		return false
+	}
+	ids := map[uint32]uint32{}
+	for i, fo := range old.frames {
+		fc := cur.frames[i]
+		if fo.callsite != fc.callsite {
+			return false
+		}
+		live := v.liveAt(cur, i, pc)
+		for r := 0; r < 10; r++ {
+			if live&(1<<r) != 0 && !valueSub(fo.regs[r], fc.regs[r], ids) {
+				return false
+			}
+		}
+		for j, so := range fo.stack {
+			var sc slot
+			if j < len(fc.stack) {
+				sc = fc.stack[j]
+			}
+			if so.init&^sc.init != 0 {
+				return false
+			}
+			if so.spilled {
+				if !sc.spilled || sc.spillAt != so.spillAt || sc.spillSize != so.spillSize || !valueSub(so.spill, sc.spill, ids) {
+					return false
+				}
+			} else if sc.spilled && so.init != 0 && sc.spill.typ != tScalar {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func valueSub(o, c value, ids map[uint32]uint32) bool {
+	if o.typ == tNone {
+		return true
+	}
+	if o.typ != c.typ || o.null != c.null || o.frame != c.frame || o.obj != c.obj {
+		return false
+	}
+	if !o.s.contains(c.s) {
+		return false
+	}
+	if o.id != 0 {
+		if o.id == lenID || c.id == lenID {
+			return o.id == c.id
+		}
+		if c.id == 0 {
+			return false
+		}
+		if m, ok := ids[o.id]; ok {
+			return m == c.id
+		}
+		ids[o.id] = c.id
+	}
+	return true
+}
+
+// widen replaces st by a state holding both old and st, with growing
+// scalar bounds sent to their limits (Checked mode only).
+func (v *verifier) widen(old, st *state) {
+	if len(old.frames) != len(st.frames) {
+		return
+	}
+	st.inputMin = minU(st.inputMin, old.inputMin)
+	for i, fo := range old.frames {
+		fc := st.frames[i]
+		for r := 0; r < 10; r++ {
+			fc.regs[r] = widenValue(fo.regs[r], fc.regs[r])
+		}
+		for j := range fc.stack {
+			sc := &fc.stack[j]
+			var so slot
+			if j < len(fo.stack) {
+				so = fo.stack[j]
+			}
+			sc.init &= so.init
+			if sc.spilled && so.spilled && sc.spillAt == so.spillAt && sc.spillSize == so.spillSize {
+				sc.spill = widenValue(so.spill, sc.spill)
+				if sc.spill.typ == tNone {
+					sc.spilled = false
+				}
+			} else {
+				sc.spilled = false
+			}
+		}
+	}
+}
+
+func widenValue(o, c value) value {
+	if o.typ != c.typ || o.null != c.null || o.frame != c.frame || o.obj != c.obj {
+		return value{}
+	}
+	r := c
+	r.s = o.s.widen(c.s)
+	if o.id != c.id {
+		r.id = 0
+		if r.null {
+			return value{}
+		}
+	}
+	return r
+}
+
+func (v *verifier) freshID() uint32 {
+	v.nextID++
+	return v.nextID
+}
+
+// readReg returns register r for reading; uninitialized is an error in
+// Strict mode and an unknown scalar in Checked mode.
+func (v *verifier) readReg(pc int, st *state, r uint8) (value, error) {
+	x := st.cur().regs[r]
+	if x.typ == tNone {
+		if v.strict {
+			return x, v.fail(pc, st, "r%d is not initialized", r)
+		}
+		return unknownValue(), nil
+	}
+	return x, nil
+}
+
+func (v *verifier) step(pc int, st *state, cp *checkpoint) (next int, end bool, err error) {
+	ins := v.p[pc]
+	switch ins.Class() {
+	case isa.ClassALU, isa.ClassALU64:
+		return pc + 1, false, v.alu(pc, st, ins)
+	case isa.ClassLDX:
+		return pc + 1, false, v.load(pc, st, ins)
+	case isa.ClassST, isa.ClassSTX:
+		if ins.Mode() == isa.ModeATOMIC {
+			return pc + 1, false, v.atomic(pc, st, ins)
+		}
+		return pc + 1, false, v.store(pc, st, ins)
+	case isa.ClassLD:
+		if ins.IsWide() {
+			return pc + 2, false, v.lddw(pc, st, ins)
+		}
+		return pc + 1, false, v.legacyLoad(pc, st, ins)
+	}
+	// Jumps, calls, exit.
+	switch op := ins.JumpOp(); op {
+	case isa.JumpJA:
+		return int(jumpTarget(ins, pc)), false, nil
+	case isa.JumpExit:
+		return v.exit(pc, st)
+	case isa.JumpCall:
+		return v.call(pc, st, ins)
+	}
+	return v.branch(pc, st, ins, cp)
 }

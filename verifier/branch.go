@@ -1,0 +1,352 @@
+package verifier
+
+import (
+	"math"
+
+	"github.com/iovm/iovm/isa"
+)
+
+// jsetFalse is the negation of JSET (a & b == 0), used internally.
+const jsetFalse isa.JumpOp = 0xff
+
+func negate(op isa.JumpOp) isa.JumpOp {
+	switch op {
+	case isa.JumpJEQ:
+		return isa.JumpJNE
+	case isa.JumpJNE:
+		return isa.JumpJEQ
+	case isa.JumpJGT:
+		return isa.JumpJLE
+	case isa.JumpJLE:
+		return isa.JumpJGT
+	case isa.JumpJGE:
+		return isa.JumpJLT
+	case isa.JumpJLT:
+		return isa.JumpJGE
+	case isa.JumpJSGT:
+		return isa.JumpJSLE
+	case isa.JumpJSLE:
+		return isa.JumpJSGT
+	case isa.JumpJSGE:
+		return isa.JumpJSLT
+	case isa.JumpJSLT:
+		return isa.JumpJSGE
+	case isa.JumpJSET:
+		return jsetFalse
+	}
+	return isa.JumpJSET
+}
+
+// view is the 64-bit or the 32-bit part of a scalar, as compared by a jump.
+type view struct {
+	umin, umax uint64
+	smin, smax int64
+	t          tnum
+	maxU       uint64
+	minS, maxS int64
+}
+
+func getView(s scalar, is32 bool) view {
+	if is32 {
+		return view{uint64(s.u32min), uint64(s.u32max), int64(s.s32min), int64(s.s32max), s.t.cast32(),
+			math.MaxUint32, math.MinInt32, math.MaxInt32}
+	}
+	return view{s.umin, s.umax, s.smin, s.smax, s.t, math.MaxUint64, math.MinInt64, math.MaxInt64}
+}
+
+func putView(s scalar, w view, is32 bool) (scalar, bool) {
+	if w.umin > w.umax || w.smin > w.smax {
+		return s, false
+	}
+	if is32 {
+		s.u32min, s.u32max = uint32(w.umin), uint32(w.umax)
+		s.s32min, s.s32max = int32(w.smin), int32(w.smax)
+		s.t = s.t.withSub(w.t)
+	} else {
+		s.umin, s.umax, s.smin, s.smax, s.t = w.umin, w.umax, w.smin, w.smax, w.t
+	}
+	s.sync()
+	return s, s.valid()
+}
+
+func (w view) isConst() bool { return w.umin == w.umax }
+
+// refineView narrows a and b to the values for which "a op b" holds; it
+// returns false when no values do.
+func refineView(op isa.JumpOp, a, b *view) bool {
+	switch op {
+	case isa.JumpJEQ:
+		a.umin, a.umax = maxU(a.umin, b.umin), minU(a.umax, b.umax)
+		a.smin, a.smax = maxS(a.smin, b.smin), minS(a.smax, b.smax)
+		t, ok := a.t.intersect(b.t)
+		if !ok {
+			return false
+		}
+		a.t = t
+		b.umin, b.umax, b.smin, b.smax, b.t = a.umin, a.umax, a.smin, a.smax, a.t
+	case isa.JumpJNE:
+		if a.isConst() && b.isConst() && a.umin == b.umin {
+			return false
+		}
+		neq := func(x, c *view) {
+			if !c.isConst() {
+				return
+			}
+			if x.umin == c.umin && x.umin < x.umax {
+				x.umin++
+			}
+			if x.umax == c.umin && x.umin < x.umax {
+				x.umax--
+			}
+			if x.smin == c.smin && x.smin < x.smax {
+				x.smin++
+			}
+			if x.smax == c.smin && x.smin < x.smax {
+				x.smax--
+			}
+		}
+		neq(a, b)
+		neq(b, a)
+	case isa.JumpJGT:
+		if b.umin == a.maxU || a.umax == 0 {
+			return false
+		}
+		a.umin = maxU(a.umin, b.umin+1)
+		b.umax = minU(b.umax, a.umax-1)
+	case isa.JumpJGE:
+		a.umin = maxU(a.umin, b.umin)
+		b.umax = minU(b.umax, a.umax)
+	case isa.JumpJLT:
+		return refineView(isa.JumpJGT, b, a)
+	case isa.JumpJLE:
+		return refineView(isa.JumpJGE, b, a)
+	case isa.JumpJSGT:
+		if b.smin == a.maxS || a.smax == a.minS {
+			return false
+		}
+		a.smin = maxS(a.smin, b.smin+1)
+		b.smax = minS(b.smax, a.smax-1)
+	case isa.JumpJSGE:
+		a.smin = maxS(a.smin, b.smin)
+		b.smax = minS(b.smax, a.smax)
+	case isa.JumpJSLT:
+		return refineView(isa.JumpJSGT, b, a)
+	case isa.JumpJSLE:
+		return refineView(isa.JumpJSGE, b, a)
+	case isa.JumpJSET:
+		if b.isConst() {
+			c := b.umin
+			if c == 0 || (a.t.v|a.t.m)&c == 0 {
+				return false
+			}
+			if c&(c-1) == 0 {
+				a.t.v |= c
+				a.t.m &^= c
+			}
+		}
+		if a.umin == 0 {
+			a.umin = 1
+		}
+	case jsetFalse:
+		if b.isConst() {
+			c := b.umin
+			if a.t.v&c != 0 {
+				return false
+			}
+			a.t.m &^= c
+		}
+	}
+	return a.umin <= a.umax && a.smin <= a.smax && b.umin <= b.umax && b.smin <= b.smax
+}
+
+// refine returns a and b narrowed by "a op b", and whether that can hold.
+func refine(op isa.JumpOp, is32 bool, a, b scalar) (scalar, scalar, bool) {
+	va, vb := getView(a, is32), getView(b, is32)
+	if !refineView(op, &va, &vb) {
+		return a, b, false
+	}
+	ra, ok1 := putView(a, va, is32)
+	rb, ok2 := putView(b, vb, is32)
+	return ra, rb, ok1 && ok2
+}
+
+// setScalar writes a refined scalar to register r of the current frame and
+// to every register and spill holding the same value.
+func setScalar(st *state, r uint8, s scalar) {
+	f := st.cur()
+	x := f.regs[r]
+	x.s = s
+	f.regs[r] = x
+	if x.id == 0 {
+		return
+	}
+	if x.id == lenID && s.umin > st.inputMin {
+		st.inputMin = minU(s.umin, math.MaxUint32)
+	}
+	for _, g := range st.frames {
+		for i := range g.regs {
+			if g.regs[i].typ == tScalar && g.regs[i].id == x.id {
+				if ns, ok := meet(g.regs[i].s, s); ok {
+					g.regs[i].s = ns
+				}
+			}
+		}
+		for i := range g.stack {
+			sl := &g.stack[i]
+			if sl.spilled && sl.spill.typ == tScalar && sl.spill.id == x.id {
+				if ns, ok := meet(sl.spill.s, s); ok {
+					sl.spill.s = ns
+				}
+			}
+		}
+	}
+}
+
+// meet returns the values in both a and b.
+func meet(a, b scalar) (scalar, bool) {
+	t, ok := a.t.intersect(b.t)
+	if !ok {
+		return a, false
+	}
+	r := scalar{t: t, umin: maxU(a.umin, b.umin), umax: minU(a.umax, b.umax), smin: maxS(a.smin, b.smin), smax: minS(a.smax, b.smax),
+		u32min: uint32(maxU(uint64(a.u32min), uint64(b.u32min))), u32max: uint32(minU(uint64(a.u32max), uint64(b.u32max))),
+		s32min: int32(maxS(int64(a.s32min), int64(b.s32min))), s32max: int32(minS(int64(a.s32max), int64(b.s32max)))}
+	if !r.valid() {
+		return a, false
+	}
+	r.sync()
+	return r, r.valid()
+}
+
+// markNull resolves a NULL check on the maybe-NULL pointer x: all copies
+// become the scalar 0 (isNull) or a non-NULL pointer.
+func markNull(st *state, r uint8, x value, isNull bool) {
+	apply := func(y *value) {
+		if isNull {
+			*y = scalarValue(constScalar(0))
+		} else {
+			y.null, y.id = false, 0
+		}
+	}
+	if x.id == 0 {
+		apply(&st.cur().regs[r])
+		return
+	}
+	for _, g := range st.frames {
+		for i := range g.regs {
+			if g.regs[i].typ == tMapValue && g.regs[i].null && g.regs[i].id == x.id {
+				apply(&g.regs[i])
+			}
+		}
+		for i := range g.stack {
+			sl := &g.stack[i]
+			if sl.spilled && sl.spill.typ == tMapValue && sl.spill.null && sl.spill.id == x.id {
+				apply(&sl.spill)
+			}
+		}
+	}
+}
+
+// learnInput records that the input is at least n bytes long.
+func learnInput(st *state, n int64) {
+	if n > 0 && uint64(n) > st.inputMin {
+		st.inputMin = minU(uint64(n), math.MaxUint32)
+	}
+}
+
+func (v *verifier) branch(pc int, st *state, ins isa.Instruction, cp *checkpoint) (int, bool, error) {
+	op := ins.JumpOp()
+	is32 := ins.Class() == isa.ClassJMP32
+	target := int(jumpTarget(ins, pc))
+	a, err := v.readReg(pc, st, ins.Dst)
+	if err != nil {
+		return 0, false, err
+	}
+	var b value
+	if ins.Source() == isa.SrcX {
+		if b, err = v.readReg(pc, st, ins.Src); err != nil {
+			return 0, false, err
+		}
+	} else {
+		imm := uint64(ins.Imm)
+		if is32 {
+			imm = uint64(uint32(ins.Imm))
+		}
+		b = scalarValue(constScalar(imm))
+	}
+	taken := st.clone()
+	tOK, fOK := true, true
+	switch {
+	case a.typ == tScalar && b.typ == tScalar:
+		ta, tb, ok1 := refine(op, is32, a.s, b.s)
+		fa, fb, ok2 := refine(negate(op), is32, a.s, b.s)
+		tOK, fOK = ok1, ok2
+		if tOK {
+			if ins.Source() == isa.SrcX {
+				setScalar(taken, ins.Src, tb)
+			}
+			setScalar(taken, ins.Dst, ta)
+		}
+		if fOK {
+			if ins.Source() == isa.SrcX {
+				setScalar(st, ins.Src, fb)
+			}
+			setScalar(st, ins.Dst, fa)
+		}
+	case !is32 && (op == isa.JumpJEQ || op == isa.JumpJNE) && isNullCheck(a, b):
+		r, x := ins.Dst, a
+		if b.typ == tMapValue {
+			r, x = ins.Src, b
+		}
+		eq, ne := taken, st
+		if op == isa.JumpJNE {
+			eq, ne = st, taken
+		}
+		markNull(eq, r, x, true)
+		markNull(ne, r, x, false)
+	case !is32 && a.typ == tInput && b.typ == tInputEnd && b.s.isConst() && int64(b.s.val()) >= 0 && a.s.smin >= 0:
+		// a = input + o, b = input + len + e.
+		need := a.s.smin - int64(b.s.val())
+		switch op {
+		case isa.JumpJGT: // fall: a <= b
+			learnInput(st, need)
+		case isa.JumpJGE: // fall: a < b
+			learnInput(st, need+1)
+		case isa.JumpJLT:
+			learnInput(taken, need+1)
+		case isa.JumpJLE:
+			learnInput(taken, need)
+		}
+	case !is32 && a.typ == tInputEnd && b.typ == tInput && a.s.isConst() && int64(a.s.val()) >= 0 && b.s.smin >= 0:
+		need := b.s.smin - int64(a.s.val())
+		switch op {
+		case isa.JumpJGT: // taken: end > p
+			learnInput(taken, need+1)
+		case isa.JumpJGE:
+			learnInput(taken, need)
+		case isa.JumpJLT: // fall: end >= p
+			learnInput(st, need)
+		case isa.JumpJLE: // fall: end > p
+			learnInput(st, need+1)
+		}
+	}
+	switch {
+	case tOK && fOK:
+		if cp != nil {
+			cp.branches++
+		}
+		v.work = append(v.work, pending{pc: target, st: taken, parent: cp})
+		return pc + 1, false, nil
+	case tOK:
+		*st = *taken
+		return target, false, nil
+	case fOK:
+		return pc + 1, false, nil
+	}
+	return 0, true, nil
+}
+
+func isNullCheck(a, b value) bool {
+	zero := func(x value) bool { return x.typ == tScalar && x.s.isConst() && x.s.val() == 0 }
+	return (a.typ == tMapValue && a.null && zero(b)) || (b.typ == tMapValue && b.null && zero(a))
+}

@@ -1,0 +1,769 @@
+package verifier
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/iovm/iovm/isa"
+)
+
+// ---- ALU
+
+func (v *verifier) alu(pc int, st *state, ins isa.Instruction) error {
+	f := st.cur()
+	is64 := ins.Class() == isa.ClassALU64
+	op := ins.ALUOp()
+	d := ins.Dst
+	var src value
+	unary := op == isa.ALUEnd || op == isa.ALUNeg
+	if !unary {
+		if ins.Source() == isa.SrcX {
+			x, err := v.readReg(pc, st, ins.Src)
+			if err != nil {
+				return err
+			}
+			src = x
+		} else {
+			imm := uint64(ins.Imm)
+			if !is64 {
+				imm = uint64(uint32(ins.Imm))
+			}
+			src = scalarValue(constScalar(imm))
+		}
+	}
+	if op == isa.ALUMov {
+		if ins.Offset == 0 {
+			if is64 || (src.typ == tScalar && src.s.umax <= math.MaxUint32) {
+				if src.typ == tScalar && ins.Source() == isa.SrcX && src.id == 0 && !src.s.isConst() {
+					src.id = v.freshID()
+					f.regs[ins.Src].id = src.id
+				}
+				f.regs[d] = src
+				return nil
+			}
+			s := unknownScalar()
+			if src.typ == tScalar {
+				s = src.s
+			}
+			f.regs[d] = scalarValue(s.trunc32())
+			return nil
+		}
+		s := unknownScalar()
+		if src.typ == tScalar {
+			s = src.s
+		}
+		r := s.sextBits(uint(ins.Offset))
+		if !is64 {
+			r = r.trunc32()
+		}
+		f.regs[d] = scalarValue(r)
+		return nil
+	}
+	dv, err := v.readReg(pc, st, d)
+	if err != nil {
+		return err
+	}
+	if (op == isa.ALUDiv || op == isa.ALUMod) && ins.Source() == isa.SrcX {
+		nz := false
+		if src.typ == tScalar {
+			s := src.s
+			if !is64 {
+				s = s.zext32()
+			}
+			nz = s.umin > 0
+		}
+		if !v.divSeen[pc] {
+			v.divSeen[pc], v.divOK[pc] = true, nz
+		} else {
+			v.divOK[pc] = v.divOK[pc] && nz
+		}
+	}
+	if is64 && (op == isa.ALUAdd || op == isa.ALUSub) && (dv.isPtr() || src.isPtr()) {
+		f.regs[d] = v.ptrArith(st, op, dv, src)
+		return nil
+	}
+	if dv.typ != tScalar || (!unary && src.typ != tScalar) {
+		r := unknownScalar()
+		if !is64 {
+			r = r.trunc32()
+		}
+		f.regs[d] = scalarValue(r)
+		return nil
+	}
+	f.regs[d] = scalarValue(v.scalarALU(ins, dv.s, src.s))
+	return nil
+}
+
+func (v *verifier) ptrArith(st *state, op isa.ALUOp, dv, src value) value {
+	unknown := unknownValue()
+	if op == isa.ALUAdd {
+		p, k := dv, src
+		if !p.isPtr() {
+			p, k = src, dv
+		}
+		if k.typ != tScalar || p.null || p.typ == tMap {
+			return unknown
+		}
+		if p.typ == tInput && k.id == lenID && p.s.isConst() {
+			return value{typ: tInputEnd, s: p.s}
+		}
+		if p.typ == tInputEnd && !k.s.isConst() {
+			return unknown
+		}
+		p.s = sAdd(p.s, k.s)
+		p.id = 0
+		return p
+	}
+	if dv.isPtr() && src.typ == tScalar {
+		if dv.null || dv.typ == tMap || (dv.typ == tInputEnd && !src.s.isConst()) {
+			return unknown
+		}
+		dv.s = sSub(dv.s, src.s)
+		dv.id = 0
+		return dv
+	}
+	if dv.isPtr() && src.isPtr() && !dv.null && !src.null {
+		if dv.typ == src.typ && dv.frame == src.frame && dv.obj == src.obj && dv.typ != tMap {
+			return scalarValue(sSub(dv.s, src.s))
+		}
+		if dv.typ == tInputEnd && src.typ == tInput && dv.s.isConst() && src.s.isConst() && dv.s.val() == src.s.val() {
+			return value{typ: tScalar, id: lenID, s: rangeScalar(st.inputMin, math.MaxUint32)}
+		}
+	}
+	return unknown
+}
+
+// scalarALU computes an ALU operation on scalars.
+func (v *verifier) scalarALU(ins isa.Instruction, a, b scalar) scalar {
+	is64 := ins.Class() == isa.ClassALU64
+	op := ins.ALUOp()
+	if op == isa.ALUEnd {
+		if a.isConst() {
+			return constScalar(evalALU(ins, a.val(), 0, v.c.BigEndian))
+		}
+		w := uint(ins.Imm)
+		swap := is64 || (ins.Source() == isa.SrcX) != v.c.BigEndian
+		if !swap {
+			return a.truncBits(w)
+		}
+		if w >= 64 {
+			return unknownScalar()
+		}
+		return rangeScalar(0, uint64(1)<<w-1)
+	}
+	if a.isConst() && (op == isa.ALUNeg || b.isConst()) {
+		return constScalar(evalALU(ins, a.val(), b.val(), v.c.BigEndian))
+	}
+	signed := ins.Offset == 1 && (op == isa.ALUDiv || op == isa.ALUMod)
+	mask := uint64(63)
+	if !is64 {
+		mask = 31
+		if op == isa.ALUArsh || signed {
+			a, b = a.sext32(), b.sext32()
+		} else {
+			a, b = a.zext32(), b.zext32()
+		}
+	}
+	var r scalar
+	switch op {
+	case isa.ALUAdd:
+		r = sAdd(a, b)
+	case isa.ALUSub:
+		r = sSub(a, b)
+	case isa.ALUMul:
+		r = sMul(a, b)
+	case isa.ALUDiv:
+		if signed {
+			r = unknownScalar()
+		} else {
+			r = sDivU(a, b)
+		}
+	case isa.ALUMod:
+		if signed {
+			r = unknownScalar()
+		} else {
+			r = sModU(a, b)
+		}
+	case isa.ALUOr:
+		r = sOr(a, b)
+	case isa.ALUAnd:
+		r = sAnd(a, b)
+	case isa.ALUXor:
+		r = sXor(a, b)
+	case isa.ALULsh, isa.ALURsh, isa.ALUArsh:
+		if b.isConst() {
+			k := uint(b.val() & mask)
+			switch op {
+			case isa.ALULsh:
+				r = sLsh(a, k)
+			case isa.ALURsh:
+				r = sRsh(a, k)
+			default:
+				r = sArsh(a, k)
+			}
+		} else {
+			r = sShiftVar(uint8(op), a)
+		}
+	case isa.ALUNeg:
+		r = sSub(constScalar(0), a)
+	default:
+		r = unknownScalar()
+	}
+	if !is64 {
+		r = r.trunc32()
+	}
+	return r
+}
+
+// ---- memory
+
+// access checks a memory access of size bytes at base+off.
+func (v *verifier) access(st *state, base value, off int64, size int, write, atomic bool) (bool, Region, string) {
+	switch base.typ {
+	case tNone, tScalar:
+		return false, 0, "memory access through a scalar, not a pointer"
+	case tMap:
+		return false, 0, "memory access through a map handle"
+	case tInputEnd:
+		return false, 0, "memory access through the input end pointer"
+	}
+	if base.null {
+		return false, 0, "memory access through a pointer that may be NULL"
+	}
+	const lim = 1 << 40
+	if base.s.smin < -lim || base.s.smax > lim {
+		return false, 0, fmt.Sprintf("pointer offset %s is unbounded", base.s)
+	}
+	lo, hi := base.s.smin+off, base.s.smax+off+int64(size)
+	var region Region
+	var limit int64
+	what := ""
+	switch base.typ {
+	case tStack:
+		region = RegionStack
+		if lo < -int64(v.c.StackSize) || hi > 0 {
+			return false, 0, fmt.Sprintf("stack access [%d, %d) outside the frame [-%d, 0)", lo, hi, v.c.StackSize)
+		}
+		if base.frame < uint8(len(st.frames)) {
+			fn := st.frames[base.frame].fn
+			if int(-lo) > v.frameUse[fn] {
+				v.frameUse[fn] = int(-lo)
+			}
+		}
+		limit = 0
+		lo, hi = 0, 0 // checked above
+	case tCtx:
+		region, limit, what = RegionContext, int64(v.c.ContextSize), "context"
+		if write && !v.c.ContextWritable {
+			return false, 0, "the context is read-only"
+		}
+	case tInput:
+		region, limit, what = RegionInput, int64(st.inputMin), "input"
+		if write && v.c.InputReadOnly {
+			return false, 0, "the input is read-only"
+		}
+	case tMapValue:
+		info := v.objs[base.obj]
+		region, limit, what = RegionMapValue, int64(info.ValueSize), "map value"
+		if write && info.ReadOnly {
+			return false, 0, "the map value is read-only"
+		}
+	}
+	if what != "" && (lo < 0 || hi > limit) {
+		if base.typ == tInput {
+			return false, 0, fmt.Sprintf("input access [%d, %d) not proven within the input (proven length %d)", lo, hi, limit)
+		}
+		return false, 0, fmt.Sprintf("%s access [%d, %d) outside [0, %d)", what, lo, hi, limit)
+	}
+	if atomic {
+		m := uint64(size - 1)
+		if base.s.t.m&m != 0 || (base.s.t.v+uint64(off))&m != 0 {
+			return false, 0, "atomic access not proven aligned"
+		}
+	}
+	return true, region, ""
+}
+
+func (v *verifier) recordAccess(pc int, ok bool, r Region) {
+	if !v.accSeen[pc] {
+		v.accSeen[pc], v.accOK[pc], v.accRegion[pc] = true, ok, r
+		return
+	}
+	if !ok || v.accRegion[pc] != r {
+		v.accOK[pc] = false
+	}
+}
+
+// slotOf returns the slot index and byte position of stack offset o (< 0).
+func slotOf(o int64) (int, uint) {
+	i := int((-o - 1) / 8)
+	return i, uint(o + 8*int64(i+1))
+}
+
+// stackInit reports whether bytes [lo, hi) of frame f are initialized.
+func stackInit(f *frame, lo, hi int64) bool {
+	for o := lo; o < hi; o++ {
+		i, b := slotOf(o)
+		if i >= len(f.stack) || f.stack[i].init&(1<<b) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func (v *verifier) stackRead(pc int, st *state, base value, off int64, size int, signed bool) (value, error) {
+	f := st.frames[base.frame]
+	if base.s.isConst() {
+		o := int64(base.s.val()) + off
+		i, b := slotOf(o)
+		if i < len(f.stack) {
+			sl := &f.stack[i]
+			if sl.spilled && sl.spillAt == uint8(b) && int(sl.spillSize) == size {
+				x := sl.spill
+				if signed && x.typ == tScalar {
+					x = scalarValue(x.s.sextBits(uint(8 * size)))
+				}
+				return x, nil
+			}
+		}
+	}
+	lo, hi := base.s.smin+off, base.s.smax+off+int64(size)
+	if !stackInit(f, lo, hi) {
+		if v.strict {
+			return value{}, v.fail(pc, st, "read of uninitialized stack [%d, %d)", lo, hi)
+		}
+	}
+	return scalarValue(loadedScalar(size, signed)), nil
+}
+
+func loadedScalar(size int, signed bool) scalar {
+	if size >= 8 {
+		return unknownScalar()
+	}
+	if signed {
+		return unknownScalar().sextBits(uint(8 * size))
+	}
+	return rangeScalar(0, uint64(1)<<(8*size)-1)
+}
+
+func (v *verifier) stackWrite(st *state, base value, off int64, size int, val value) {
+	f := st.frames[base.frame]
+	if base.s.isConst() {
+		o := int64(base.s.val()) + off
+		i, b := slotOf(o)
+		if int(b)+size <= 8 && b%uint(size) == 0 {
+			sl := f.slotAt(i)
+			if size == 8 || val.typ == tScalar {
+				x := val
+				if x.typ == tNone {
+					x = unknownValue()
+				}
+				if size < 8 {
+					if x.s.umax >= uint64(1)<<(8*size) {
+						x.id = 0
+					}
+					x.s = x.s.truncBits(uint(8 * size))
+				}
+				sl.spill, sl.spilled, sl.spillAt, sl.spillSize = x, true, uint8(b), uint8(size)
+				sl.init |= uint8((1<<size - 1) << b)
+				return
+			}
+		}
+		for p := o; p < o+int64(size); p++ {
+			i, b := slotOf(p)
+			sl := f.slotAt(i)
+			sl.spilled = false
+			sl.init |= 1 << b
+		}
+		return
+	}
+	lo, hi := base.s.smin+off, base.s.smax+off+int64(size)
+	for p := lo; p < hi; p += 1 {
+		i, _ := slotOf(p)
+		if i < len(f.stack) {
+			f.stack[i].spilled = false
+		}
+	}
+}
+
+// clobberStack forgets every spilled value in every frame (after a store
+// that may have hit the stack anywhere).
+func clobberStack(st *state) {
+	for _, f := range st.frames {
+		for i := range f.stack {
+			f.stack[i].spilled = false
+		}
+	}
+}
+
+func (v *verifier) load(pc int, st *state, ins isa.Instruction) error {
+	base, err := v.readReg(pc, st, ins.Src)
+	if err != nil {
+		return err
+	}
+	size := ins.Size().Bytes()
+	signed := ins.Mode() == isa.ModeMEMSX
+	ok, region, reason := v.access(st, base, int64(ins.Offset), size, false, false)
+	v.recordAccess(pc, ok, region)
+	if !ok && v.strict {
+		return v.fail(pc, st, "%s", reason)
+	}
+	res := scalarValue(loadedScalar(size, signed))
+	if ok && base.typ == tStack {
+		res, err = v.stackRead(pc, st, base, int64(ins.Offset), size, signed)
+		if err != nil {
+			return err
+		}
+	}
+	st.cur().regs[ins.Dst] = res
+	return nil
+}
+
+func (v *verifier) store(pc int, st *state, ins isa.Instruction) error {
+	base, err := v.readReg(pc, st, ins.Dst)
+	if err != nil {
+		return err
+	}
+	size := ins.Size().Bytes()
+	var val value
+	if ins.Class() == isa.ClassSTX {
+		val, err = v.readReg(pc, st, ins.Src)
+		if err != nil {
+			return err
+		}
+	} else {
+		val = scalarValue(constScalar(uint64(ins.Imm)).truncBits(uint(8 * size)))
+	}
+	ok, region, reason := v.access(st, base, int64(ins.Offset), size, true, false)
+	v.recordAccess(pc, ok, region)
+	if !ok {
+		if v.strict {
+			return v.fail(pc, st, "%s", reason)
+		}
+		clobberStack(st)
+		return nil
+	}
+	if base.typ == tStack {
+		v.stackWrite(st, base, int64(ins.Offset), size, val)
+	}
+	return nil
+}
+
+func (v *verifier) atomic(pc int, st *state, ins isa.Instruction) error {
+	base, err := v.readReg(pc, st, ins.Dst)
+	if err != nil {
+		return err
+	}
+	if _, err := v.readReg(pc, st, ins.Src); err != nil {
+		return err
+	}
+	op := isa.AtomicOp(ins.Imm)
+	if op == isa.AtomicCmpXchg {
+		if _, err := v.readReg(pc, st, 0); err != nil {
+			return err
+		}
+	}
+	size := ins.Size().Bytes()
+	off := int64(ins.Offset)
+	ok, region, reason := v.access(st, base, off, size, true, true)
+	v.recordAccess(pc, ok, region)
+	if !ok {
+		if v.strict {
+			return v.fail(pc, st, "%s", reason)
+		}
+		clobberStack(st)
+	} else if base.typ == tStack {
+		f := st.frames[base.frame]
+		lo, hi := base.s.smin+off, base.s.smax+off+int64(size)
+		if !stackInit(f, lo, hi) && v.strict {
+			return v.fail(pc, st, "atomic operation on uninitialized stack [%d, %d)", lo, hi)
+		}
+		v.stackWrite(st, base, off, size, value{typ: tNone})
+		if base.s.isConst() {
+			i, _ := slotOf(int64(base.s.val()) + off)
+			f.stack[i].spilled = false
+		}
+	}
+	old := scalarValue(loadedScalar(size, false))
+	switch {
+	case op == isa.AtomicCmpXchg:
+		st.cur().regs[0] = old
+	case op&isa.AtomicFetch != 0:
+		st.cur().regs[ins.Src] = old
+	}
+	return nil
+}
+
+func (v *verifier) object(kind uint8, imm int32) int32 {
+	k := kind
+	switch kind {
+	case isa.LDDWMapValFD:
+		k = isa.LDDWMapFD
+	case isa.LDDWMapValIdx:
+		k = isa.LDDWMapIdx
+	}
+	key := [2]int64{int64(k), int64(imm)}
+	if i, ok := v.objIdx[key]; ok {
+		return i
+	}
+	var info MapInfo
+	if v.c.Maps != nil {
+		info, _ = v.c.Maps(kind, imm)
+	}
+	v.objs = append(v.objs, info)
+	v.objIdx[key] = int32(len(v.objs) - 1)
+	return int32(len(v.objs) - 1)
+}
+
+func (v *verifier) lddw(pc int, st *state, ins isa.Instruction) error {
+	f := st.cur()
+	switch ins.Src {
+	case isa.LDDWImm:
+		f.regs[ins.Dst] = scalarValue(constScalar(uint64(ins.Imm)))
+	case isa.LDDWMapFD, isa.LDDWMapIdx:
+		f.regs[ins.Dst] = value{typ: tMap, obj: v.object(ins.Src, int32(ins.Imm)), s: constScalar(0)}
+	case isa.LDDWMapValFD, isa.LDDWMapValIdx:
+		f.regs[ins.Dst] = value{typ: tMapValue, obj: v.object(ins.Src, int32(ins.Imm)), s: constScalar(uint64(int64(int32(uint64(ins.Imm) >> 32))))}
+	case isa.LDDWVarAddr:
+		f.regs[ins.Dst] = value{typ: tMapValue, obj: v.object(ins.Src, int32(ins.Imm)), s: constScalar(0)}
+	default:
+		f.regs[ins.Dst] = unknownValue()
+	}
+	return nil
+}
+
+func (v *verifier) legacyLoad(pc int, st *state, ins isa.Instruction) error {
+	if ins.Mode() == isa.ModeIND {
+		if _, err := v.readReg(pc, st, ins.Src); err != nil {
+			return err
+		}
+	}
+	f := st.cur()
+	f.regs[0] = scalarValue(loadedScalar(ins.Size().Bytes(), false))
+	for r := 1; r <= 5; r++ {
+		f.regs[r] = value{}
+	}
+	return nil
+}
+
+// ---- calls and exit
+
+func (v *verifier) exit(pc int, st *state) (int, bool, error) {
+	r0, err := v.readReg(pc, st, 0)
+	if err != nil {
+		return 0, false, err
+	}
+	last := len(st.frames) - 1
+	if last == 0 {
+		return 0, true, nil
+	}
+	callee := st.frames[last]
+	st.frames = st.frames[:last]
+	if r0.typ == tStack && int(r0.frame) >= last {
+		r0 = unknownValue()
+	}
+	for _, f := range st.frames {
+		for i := range f.stack {
+			if s := &f.stack[i]; s.spilled && s.spill.typ == tStack && int(s.spill.frame) >= last {
+				s.spilled = false
+			}
+		}
+	}
+	caller := st.cur()
+	caller.regs[0] = r0
+	for r := 1; r <= 5; r++ {
+		caller.regs[r] = value{}
+	}
+	return callee.callsite + 1, false, nil
+}
+
+func (v *verifier) call(pc int, st *state, ins isa.Instruction) (int, bool, error) {
+	f := st.cur()
+	if isLocalCall(ins) {
+		if len(st.frames) >= v.c.MaxCallDepth || len(st.frames) >= 250 {
+			return 0, false, v.fail(pc, st, "call nesting exceeds %d frames", v.c.MaxCallDepth)
+		}
+		t := int(callTarget(ins, pc))
+		nf := &frame{callsite: pc, fn: t}
+		for r := 1; r <= 5; r++ {
+			nf.regs[r] = f.regs[r]
+		}
+		nf.regs[isa.R10] = value{typ: tStack, frame: uint8(len(st.frames)), s: constScalar(0)}
+		st.frames = append(st.frames, nf)
+		return t, false, nil
+	}
+	var proto HelperProto
+	known := false
+	if ins.Opcode == isa.OpCallX {
+		x, err := v.readReg(pc, st, ins.Dst)
+		if err != nil {
+			return 0, false, err
+		}
+		if x.typ == tScalar && x.s.isConst() && v.c.Helpers != nil {
+			proto, known = v.c.Helpers(int32(x.s.val()))
+			known = known && int64(x.s.val()) == int64(int32(x.s.val()))
+		}
+		if !known && v.strict {
+			return 0, false, v.fail(pc, st, "callx target r%d is not a known helper id", ins.Dst)
+		}
+	} else if v.c.Helpers != nil {
+		proto, known = v.c.Helpers(ins.Imm32())
+	}
+	if err := v.helperCall(pc, st, proto, known); err != nil {
+		return 0, false, err
+	}
+	return pc + 1, false, nil
+}
+
+func (v *verifier) helperCall(pc int, st *state, proto HelperProto, known bool) error {
+	f := st.cur()
+	done := func(r0 value) error {
+		f.regs[0] = r0
+		for r := 1; r <= 5; r++ {
+			f.regs[r] = value{}
+		}
+		return nil
+	}
+	if !known || proto == (HelperProto{}) {
+		for r := 1; r <= 5; r++ {
+			if f.regs[r].typ == tStack {
+				clobberStack(st)
+			}
+		}
+		return done(unknownValue())
+	}
+	name := proto.Name
+	if name == "" {
+		name = "helper"
+	}
+	mapObj := int32(-1)
+	for i, k := range proto.Args {
+		r := uint8(i + 1)
+		x := f.regs[r]
+		if k == ArgNone {
+			continue
+		}
+		if x.typ == tNone {
+			if v.strict {
+				return v.fail(pc, st, "%s: argument r%d is not initialized", name, r)
+			}
+			x = unknownValue()
+		}
+		bad := func(what string) error {
+			if v.strict {
+				return v.fail(pc, st, "%s: argument r%d must be %s, have %s", name, r, what, x)
+			}
+			return nil
+		}
+		switch k {
+		case ArgAnything:
+			if x.typ == tStack {
+				clobberStack(st)
+			}
+		case ArgScalar, ArgSize:
+			if x.typ != tScalar {
+				if err := bad("a scalar"); err != nil {
+					return err
+				}
+			}
+		case ArgPtrToMap:
+			if x.typ != tMap {
+				if err := bad("a map"); err != nil {
+					return err
+				}
+				continue
+			}
+			mapObj = x.obj
+		case ArgPtrToMapKey, ArgPtrToMapValue:
+			if mapObj < 0 {
+				if err := bad("a map key or value after a map argument"); err != nil {
+					return err
+				}
+				continue
+			}
+			size := v.objs[mapObj].KeySize
+			if k == ArgPtrToMapValue {
+				size = v.objs[mapObj].ValueSize
+			}
+			if err := v.memArg(pc, st, name, r, x, uint64(size), uint64(size), false); err != nil {
+				return err
+			}
+		case ArgPtrToMem, ArgPtrToWritableMem:
+			szv := unknownValue()
+			if i+1 < 5 && proto.Args[i+1] == ArgSize {
+				szv = f.regs[r+1]
+			} else if v.strict {
+				return v.fail(pc, st, "%s: pointer argument r%d has no size argument", name, r)
+			}
+			lo, hi := uint64(0), uint64(math.MaxUint64)
+			if szv.typ == tScalar {
+				lo, hi = szv.s.umin, szv.s.umax
+			}
+			if err := v.memArg(pc, st, name, r, x, lo, hi, k == ArgPtrToWritableMem); err != nil {
+				return err
+			}
+		case ArgPtrToString:
+			if err := v.memArg(pc, st, name, r, x, 1, 1, false); err != nil {
+				return err
+			}
+		case ArgPtrToCtx:
+			if x.typ != tCtx || !x.s.isConst() || x.s.val() != 0 {
+				if err := bad("the context pointer"); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if proto.Ret == RetMapValueOrNull && mapObj >= 0 {
+		return done(value{typ: tMapValue, obj: mapObj, null: true, id: v.freshID(), s: constScalar(0)})
+	}
+	return done(unknownValue())
+}
+
+// memArg checks a helper's pointer argument to [x, x+hi) of which at least
+// [x, x+lo) is accessed; write says the helper may write it.
+func (v *verifier) memArg(pc int, st *state, name string, r uint8, x value, lo, hi uint64, write bool) error {
+	if hi == 0 {
+		return nil
+	}
+	ok := hi <= 1<<32
+	reason := "size argument is unbounded"
+	if ok {
+		ok, _, reason = v.access(st, x, 0, int(hi), write, false)
+	}
+	if !ok {
+		if v.strict {
+			return v.fail(pc, st, "%s: argument r%d: %s", name, r, reason)
+		}
+		if write || x.typ == tStack {
+			clobberStack(st)
+		}
+		return nil
+	}
+	if x.typ != tStack {
+		return nil
+	}
+	f := st.frames[x.frame]
+	if !write {
+		if v.strict && !stackInit(f, x.s.smin, x.s.smax+int64(hi)) {
+			return v.fail(pc, st, "%s: argument r%d points to uninitialized stack", name, r)
+		}
+		return nil
+	}
+	// The helper may write [x, x+hi): forget spills there; [x, x+lo) is
+	// then initialized when the offset is exact.
+	for p := x.s.smin; p < x.s.smax+int64(hi); p++ {
+		i, _ := slotOf(p)
+		if i < len(f.stack) {
+			f.stack[i].spilled = false
+		}
+	}
+	if x.s.isConst() {
+		o := int64(x.s.val())
+		for p := o; p < o+int64(lo); p++ {
+			i, b := slotOf(p)
+			f.slotAt(i).init |= 1 << b
+		}
+	}
+	return nil
+}

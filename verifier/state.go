@@ -1,0 +1,153 @@
+package verifier
+
+import (
+	"fmt"
+	"strings"
+)
+
+// regType is the type of a register or spilled stack slot.
+type regType uint8
+
+const (
+	tNone     regType = iota // uninitialized
+	tScalar                  // a number
+	tStack                   // pointer into a stack frame (s = offset from that frame's r10)
+	tCtx                     // pointer into the context
+	tInput                   // pointer into the input memory
+	tInputEnd                // the input end (input start + length), s = offset from it
+	tMapValue                // pointer into a map value or variable (maybe NULL when null is set)
+	tMap                     // a map handle from lddw
+)
+
+var typeNames = [...]string{"?", "scalar", "fp", "ctx", "input", "input_end", "map_value", "map"}
+
+// lenID is the scalar id of values equal to the input length (r2 at entry).
+const lenID = 1
+
+// value is the abstract content of a register or a spilled slot.
+type value struct {
+	typ   regType
+	null  bool   // tMapValue: may be NULL
+	frame uint8  // tStack: frame index
+	obj   int32  // tMap, tMapValue: object index
+	id    uint32 // tScalar: values with the same id are equal; tMapValue+null: null-check id
+	s     scalar // tScalar: the value; pointers: the offset
+}
+
+func scalarValue(s scalar) value { return value{typ: tScalar, s: s} }
+func unknownValue() value        { return scalarValue(unknownScalar()) }
+
+func (v value) isPtr() bool { return v.typ >= tStack }
+
+func (v value) String() string {
+	switch v.typ {
+	case tNone:
+		return "?"
+	case tScalar:
+		s := v.s.String()
+		if v.id == lenID {
+			s += "=len"
+		} else if v.id != 0 {
+			s += fmt.Sprintf("#%d", v.id)
+		}
+		return s
+	}
+	var b strings.Builder
+	b.WriteString(typeNames[v.typ])
+	if v.typ == tStack && v.frame > 0 {
+		fmt.Fprintf(&b, "@%d", v.frame)
+	}
+	if v.typ == tMap || v.typ == tMapValue {
+		fmt.Fprintf(&b, "(obj%d)", v.obj)
+	}
+	if v.null {
+		b.WriteString("_or_null")
+		if v.id != 0 {
+			fmt.Fprintf(&b, "#%d", v.id)
+		}
+	}
+	if !(v.s.isConst() && v.s.val() == 0) {
+		if v.s.isConst() {
+			fmt.Fprintf(&b, "%+d", int64(v.s.val()))
+		} else {
+			fmt.Fprintf(&b, "+(%s)", v.s)
+		}
+	}
+	return b.String()
+}
+
+// slot is 8 bytes of a stack frame, [-8(i+1), -8i) from r10 for slot i.
+type slot struct {
+	spill     value // the register spilled here, when spilled
+	spilled   bool
+	spillAt   uint8 // first byte of the spill in the slot
+	spillSize uint8 // bytes of the spill (8 for any register; 1, 2, 4 for scalars)
+	init      uint8 // bit b: byte b (from the low address) is initialized
+}
+
+type frame struct {
+	regs     [11]value
+	stack    []slot
+	callsite int // pc of the call that created the frame, -1 for the entry frame
+	fn       int // entry pc of the function
+}
+
+type state struct {
+	frames   []*frame
+	inputMin uint64 // the input is proven at least this long
+}
+
+func (st *state) cur() *frame { return st.frames[len(st.frames)-1] }
+
+func (st *state) clone() *state {
+	n := &state{frames: make([]*frame, len(st.frames)), inputMin: st.inputMin}
+	for i, f := range st.frames {
+		g := *f
+		g.stack = append([]slot(nil), f.stack...)
+		n.frames[i] = &g
+	}
+	return n
+}
+
+// slotAt grows the frame's stack to hold slot i.
+func (f *frame) slotAt(i int) *slot {
+	for len(f.stack) <= i {
+		f.stack = append(f.stack, slot{})
+	}
+	return &f.stack[i]
+}
+
+// regsString formats the registers of the current frame compactly.
+func (st *state) regsString() string {
+	var b strings.Builder
+	f := st.cur()
+	for r := 0; r < 10; r++ {
+		if f.regs[r].typ == tNone {
+			continue
+		}
+		fmt.Fprintf(&b, " r%d=%s", r, f.regs[r])
+	}
+	for i, s := range f.stack {
+		switch {
+		case s.spilled:
+			fmt.Fprintf(&b, " fp%d=%s", -8*(i+1), s.spill)
+		case s.init == 0xff:
+			fmt.Fprintf(&b, " fp%d=mmmmmmmm", -8*(i+1))
+		case s.init != 0:
+			m := []byte("........")
+			for k := 0; k < 8; k++ {
+				if s.init&(1<<k) != 0 {
+					m[k] = 'm'
+				}
+			}
+			fmt.Fprintf(&b, " fp%d=%s", -8*(i+1), m)
+		}
+	}
+	if st.inputMin > 0 {
+		fmt.Fprintf(&b, " len>=%d", st.inputMin)
+	}
+	if len(st.frames) > 1 {
+		fmt.Fprintf(&b, " frame=%d", len(st.frames)-1)
+	}
+	return strings.TrimSpace(b.String())
+}
