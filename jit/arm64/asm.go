@@ -833,14 +833,20 @@ func (a *Assembler) ldstImm(kind uint32, width Width, rt, rn Reg, off uint32) {
 	a.Emit(base | (off>>scale)<<10 | rr(rn)<<5 | rr(rt))
 }
 
-func (a *Assembler) ldstReg(kind uint32, width Width, rt, rn, rm Reg) {
+// Index extensions of the register-offset form (the option field).
+const (
+	extUXTW = 2 // index is the zero-extended low 32 bits of rm
+	extLSL  = 3 // index is rm
+)
+
+func (a *Assembler) ldstReg(kind uint32, width Width, rt, rn, rm Reg, ext uint32) {
 	base, _, ok := ldstBase(width, kind)
 	if !ok || (kind == kLoadSX && width == 8) {
 		a.fail("bad load/store width %d", width)
 		return
 	}
-	// Clear bit 24 (unsigned offset), set bit 21 and option LSL (011).
-	a.Emit(base&^(1<<24) | 1<<21 | rr(rm)<<16 | 3<<13 | 2<<10 | rr(rn)<<5 | rr(rt))
+	// Clear bit 24 (unsigned offset), set bit 21 and the option field.
+	a.Emit(base&^(1<<24) | 1<<21 | rr(rm)<<16 | ext<<13 | 2<<10 | rr(rn)<<5 | rr(rt))
 }
 
 func (a *Assembler) ldstUnscaled(kind uint32, width Width, rt, rn Reg, off int32) {
@@ -871,13 +877,31 @@ func (a *Assembler) LDRSX(width Width, rt, rn Reg, off uint32) {
 }
 
 // LDRReg emits LDRB/LDRH/LDR rt, [rn, rm].
-func (a *Assembler) LDRReg(width Width, rt, rn, rm Reg) { a.ldstReg(kLoad, width, rt, rn, rm) }
+func (a *Assembler) LDRReg(width Width, rt, rn, rm Reg) { a.ldstReg(kLoad, width, rt, rn, rm, extLSL) }
 
 // STRReg emits STRB/STRH/STR rt, [rn, rm].
-func (a *Assembler) STRReg(width Width, rt, rn, rm Reg) { a.ldstReg(kStore, width, rt, rn, rm) }
+func (a *Assembler) STRReg(width Width, rt, rn, rm Reg) { a.ldstReg(kStore, width, rt, rn, rm, extLSL) }
 
 // LDRSXReg emits LDRSB/LDRSH/LDRSW xt, [rn, rm].
-func (a *Assembler) LDRSXReg(width Width, rt, rn, rm Reg) { a.ldstReg(kLoadSX, width, rt, rn, rm) }
+func (a *Assembler) LDRSXReg(width Width, rt, rn, rm Reg) {
+	a.ldstReg(kLoadSX, width, rt, rn, rm, extLSL)
+}
+
+// LDRRegUXTW emits LDRB/LDRH/LDR rt, [rn, wm, UXTW]: the index is the low
+// 32 bits of rm, zero-extended (an eBPF address's offset).
+func (a *Assembler) LDRRegUXTW(width Width, rt, rn, rm Reg) {
+	a.ldstReg(kLoad, width, rt, rn, rm, extUXTW)
+}
+
+// STRRegUXTW emits STRB/STRH/STR rt, [rn, wm, UXTW].
+func (a *Assembler) STRRegUXTW(width Width, rt, rn, rm Reg) {
+	a.ldstReg(kStore, width, rt, rn, rm, extUXTW)
+}
+
+// LDRSXRegUXTW emits LDRSB/LDRSH/LDRSW xt, [rn, wm, UXTW].
+func (a *Assembler) LDRSXRegUXTW(width Width, rt, rn, rm Reg) {
+	a.ldstReg(kLoadSX, width, rt, rn, rm, extUXTW)
+}
 
 // LDUR emits LDURB/LDURH/LDUR rt, [rn, #off] with a signed 9-bit byte offset.
 func (a *Assembler) LDUR(width Width, rt, rn Reg, off int32) {

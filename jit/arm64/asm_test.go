@@ -179,6 +179,12 @@ func TestEncode(t *testing.T) {
 		{func(a *Assembler) { a.LDRSXReg(1, R0, R1, R2) }, "ldrsb x0, [x1,x2]"},
 		{func(a *Assembler) { a.LDRSXReg(2, R0, R1, R2) }, "ldrsh x0, [x1,x2]"},
 		{func(a *Assembler) { a.LDRSXReg(4, R0, R1, R2) }, "ldrsw x0, [x1,x2]"},
+		{func(a *Assembler) { a.LDRRegUXTW(1, R0, R1, R2) }, "ldrb w0, [x1,w2,uxtw]"},
+		{func(a *Assembler) { a.LDRRegUXTW(8, R0, R1, R2) }, "ldr x0, [x1,w2,uxtw]"},
+		{func(a *Assembler) { a.STRRegUXTW(2, R0, R1, R2) }, "strh w0, [x1,w2,uxtw]"},
+		{func(a *Assembler) { a.STRRegUXTW(4, ZR, R1, R2) }, "str wzr, [x1,w2,uxtw]"},
+		{func(a *Assembler) { a.LDRSXRegUXTW(2, R0, R1, R2) }, "ldrsh x0, [x1,w2,uxtw]"},
+		{func(a *Assembler) { a.LDRSXRegUXTW(4, R0, R1, R2) }, "ldrsw x0, [x1,w2,uxtw]"},
 		// unscaled
 		{func(a *Assembler) { a.LDUR(8, R0, R1, -8) }, "ldur x0, [x1,#-8]"},
 		{func(a *Assembler) { a.LDUR(4, R0, R1, 3) }, "ldur w0, [x1,#3]"},
