@@ -18,6 +18,10 @@ type structure struct {
 	inLoop    []bool         // inside some [target, source] backward edge range
 	pruneAt   []bool         // where states are remembered: jump targets, call returns
 	live      []uint16       // registers live before each pc (bit n = rn)
+	// unboundedCalls: the call graph recurses or is deeper than the limit.
+	// Checked mode accepts it (the engines fault with a stack overflow at
+	// run time); Strict mode rejects it.
+	unboundedCalls bool
 }
 
 func isJump(ins isa.Instruction) bool {
@@ -285,6 +289,10 @@ func (s *structure) checkCallGraph(p isa.Program, c *Config) error {
 		for _, g := range s.calls[f] {
 			switch color[g] {
 			case grey:
+				if c.Mode != Strict {
+					s.unboundedCalls = true
+					continue
+				}
 				return errorf(p, s.callSite(p, f, g), "recursive call: function at %d reaches itself", g)
 			case white:
 				if err := visit(g); err != nil {
@@ -309,7 +317,11 @@ func (s *structure) checkCallGraph(p isa.Program, c *Config) error {
 			}
 		}
 	}
-	if depth[0] > c.MaxCallDepth {
+	if depth[0] > c.MaxCallDepth && !s.unboundedCalls {
+		if c.Mode != Strict {
+			s.unboundedCalls = true
+			return nil
+		}
 		return errorf(p, 0, "call chain needs %d frames, more than the limit of %d", depth[0], c.MaxCallDepth)
 	}
 	return nil
