@@ -2,9 +2,11 @@
 // -target bpf -c), links them, and instantiates their maps and global data
 // for iovm's engines.
 //
-// Parse reads an object in either byte order: every function of an
-// executable section other than .text is a program (an executable section
-// without function symbols is one program named after the section); local
+// Parse reads an object in either byte order: every global function of an
+// executable section other than .text is a program, and so is every global
+// function of .text (static functions are sub-programs; a section without
+// global functions is one program starting at its first instruction, named
+// after its first function or the section); local
 // calls and function references (callbacks) across functions and sections
 // are linked into one isa.Program per entry, the entry function first and its
 // callees after it, as libbpf does. Maps come from the BTF-described .maps
@@ -499,7 +501,15 @@ func (l *linker) linkAll() error {
 		if name == ".text" {
 			continue
 		}
-		fs := l.funcs[si]
+		var fs []symbol // programs: the global functions of the section
+		for _, fn := range l.funcs[si] {
+			if b := delf.ST_BIND(fn.Info); b == delf.STB_GLOBAL || b == delf.STB_WEAK {
+				fs = append(fs, fn)
+			}
+		}
+		if len(fs) == 0 && len(l.funcs[si]) > 0 {
+			fs = l.funcs[si][:1]
+		}
 		if len(fs) == 0 {
 			if len(l.secs[si]) == 0 {
 				continue
