@@ -186,6 +186,15 @@ func checkStructure(p isa.Program, c *Config) (*structure, error) {
 			if pc+1 < n {
 				s.pruneAt[pc+1] = true
 			}
+		case isCall(ins) && ins.Opcode == isa.OpCall && ins.Src == isa.CallHelperID:
+			// Helpers by BTF id are another namespace than static ids.
+			id := ins.Imm32()
+			if c.BTFHelpers == nil {
+				return nil, errorf(p, pc, "call to unknown helper by BTF id %d", id)
+			}
+			if _, ok := c.BTFHelpers(id); !ok {
+				return nil, errorf(p, pc, "call to unknown helper by BTF id %d", id)
+			}
 		case isCall(ins) && ins.Opcode == isa.OpCall:
 			id := ins.Imm32()
 			if c.Helpers == nil {

@@ -118,6 +118,9 @@ type Config struct {
 	// Helpers returns the prototype of helper id; ok is false for unknown
 	// helpers, which are rejected. A nil Helpers knows no helpers.
 	Helpers func(id int32) (proto HelperProto, ok bool)
+	// BTFHelpers is the same for helpers called by BTF id (call src 2); nil
+	// knows none.
+	BTFHelpers func(id int32) (proto HelperProto, ok bool)
 	// Maps resolves the object a lddw with a non-zero src names: kind is the
 	// lddw src (1 map by fd, 2 map value by fd, 3 variable, 5 map by index,
 	// 6 map value by index), imm the low 32 bits of its immediate. A nil Maps
