@@ -242,3 +242,25 @@ exit
 		t.Errorf("llvm (-want +got):\n%s", diff)
 	}
 }
+
+func TestDetectDialect(t *testing.T) {
+	for _, o := range isa.Opcodes() {
+		for _, ins := range operandValues(o) {
+			p := isa.Program{}.Append(ins)
+			for _, d := range []Dialect{Conformance, LLVM} {
+				text := DisassembleDialect(p, d)
+				q, got, err := AssembleAuto(text)
+				if err != nil || !cmp.Equal(p, q) {
+					t.Errorf("%s: AssembleAuto(%q) = %v, %v, %v", o.Name, text, q, got, err)
+				}
+				other := Dialect(1 - d)
+				if r, err := AssembleDialect(text, other); err == nil && cmp.Equal(p, r) {
+					continue // the same text in both dialects ("exit", "call 1")
+				}
+				if got := DetectDialect(text); got != d {
+					t.Errorf("%s: %q detected as %v", o.Name, text, got)
+				}
+			}
+		}
+	}
+}
