@@ -23,14 +23,13 @@ func AssembleForTest(src string) (isa.Program, error) {
 	var fixes []fix
 	byName := map[string]isa.OpInfo{}
 	for _, o := range isa.Opcodes() {
-		if _, ok := byName[o.Name]; !ok || o.Uses&isa.FieldSrc == 0 {
-			key := o.Name
-			if o.Opcode&0x07 >= 4 && o.Opcode&0x08 != 0 && o.Uses&isa.FieldSrc != 0 {
-				key += " reg"
-			}
-			if _, ok := byName[key]; !ok {
-				byName[key] = o
-			}
+		key := o.Name
+		c := isa.Class(o.Opcode & 7)
+		if (c.IsALU() || c.IsJump()) && o.Uses&isa.FieldSrc != 0 {
+			key += " reg"
+		}
+		if _, ok := byName[key]; !ok {
+			byName[key] = o
 		}
 	}
 	reg := func(s string) (uint8, error) {
@@ -164,9 +163,9 @@ func AssembleForTest(src string) (isa.Program, error) {
 			p = p.Append(ins)
 		default:
 			o, ok := byName[mn]
-			if ok && len(ops) == 2 && isReg(ops[1]) && o.Opcode&0x07 >= 4 {
+			if len(ops) >= 2 && isReg(ops[1]) {
 				if o2, ok2 := byName[mn+" reg"]; ok2 {
-					o = o2
+					o, ok = o2, true
 				}
 			}
 			if !ok {

@@ -606,6 +606,10 @@ func (v *verifier) call(pc int, st *state, ins isa.Instruction) (int, bool, erro
 		if !known && v.strict {
 			return 0, false, v.fail(pc, st, "callx target r%d is not a known helper id", ins.Dst)
 		}
+	} else if ins.Src == isa.CallHelperID {
+		if v.c.BTFHelpers != nil {
+			proto, known = v.c.BTFHelpers(ins.Imm32())
+		}
 	} else if v.c.Helpers != nil {
 		proto, known = v.c.Helpers(ins.Imm32())
 	}

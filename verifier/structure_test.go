@@ -44,7 +44,7 @@ func TestStructural(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			p := mustAsm(t, tc.src)
-			_, err := Verify(p, &Config{Helpers: helpers})
+			_, err := Verify(p, &Config{Helpers: helpers, Mode: Strict})
 			if tc.pc < 0 {
 				if err != nil {
 					t.Fatalf("rejected: %v", err)
@@ -72,8 +72,11 @@ func TestCallDepth(t *testing.T) {
 		src += "exit\n"
 	}
 	p := mustAsm(t, src)
-	if _, err := Verify(p, nil); err == nil {
-		t.Fatal("10 frames accepted with MaxCallDepth 8")
+	if _, err := Verify(p, &Config{Mode: Strict}); err == nil {
+		t.Fatal("10 frames accepted with MaxCallDepth 8 in strict mode")
+	}
+	if f, err := Verify(p, nil); err != nil || f.Analyzed {
+		t.Fatalf("checked mode: %v, analyzed %v", err, f != nil && f.Analyzed)
 	}
 	if _, err := Verify(p, &Config{MaxCallDepth: 10}); err != nil {
 		t.Fatal(err)
