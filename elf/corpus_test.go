@@ -26,7 +26,14 @@ func run(t testing.TB, x vm.Executable, in []byte) uint64 {
 }
 
 func TestGlobals(t *testing.T) {
-	o := open(t, "globals.o")
+	for _, obj := range []string{"globals.o", "globals.eb.o"} {
+		t.Run(obj, func(t *testing.T) { testGlobals(t, obj) })
+	}
+}
+
+func testGlobals(t *testing.T, obj string) {
+	o := open(t, obj)
+	ord := o.Order
 	for _, name := range []string{".data", ".bss", ".rodata", ".data.tagged", ".rodata.str1.1"} {
 		if o.MapIndex(name) < 0 {
 			t.Errorf("no data section %s", name)
@@ -40,18 +47,18 @@ func TestGlobals(t *testing.T) {
 		c := newColl(t, o, &elf.Config{Trace: &trace})
 		x := load(t, e, c, "sum", nil)
 		in := make([]byte, 8)
-		binary.LittleEndian.PutUint32(in, 2)     // a: table[2]*3 = 90
-		binary.LittleEndian.PutUint32(in[4:], 5) // b
+		ord.PutUint32(in, 2)     // a: table[2]*3 = 90
+		ord.PutUint32(in[4:], 5) // b
 		if got := run(t, x, in); got != 95 {
 			t.Fatalf("first run = %d, want 95", got)
 		}
 		if got := run(t, x, in); got != 190 {
 			t.Fatalf("second run = %d, want 190", got)
 		}
-		if got := binary.LittleEndian.Uint64(c.Global(".data")); got != 102 {
+		if got := ord.Uint64(c.Global(".data")); got != 102 {
 			t.Errorf("calls = %d, want 102", got)
 		}
-		if got := binary.LittleEndian.Uint32(c.Global(".data.tagged")); got != 9 {
+		if got := ord.Uint32(c.Global(".data.tagged")); got != 9 {
 			t.Errorf("tagged = %d, want 9", got)
 		}
 		bss := c.Global(".bss")

@@ -30,3 +30,8 @@ build() {
 # must reproduce, in both byte orders.
 build asm/testdata .o -target bpfel -O2 -mcpu=v3 -g0
 build asm/testdata .eb.o -target bpfeb -O2 -mcpu=v3 -g0
+
+# testdata/ebpf: the C corpus of package elf (maps, helpers, tail calls,
+# globals, callbacks), in both byte orders.
+build testdata/ebpf .o -target bpfel -O2 -mcpu=v3 -g
+build testdata/ebpf .eb.o -target bpfeb -O2 -mcpu=v3 -g

@@ -36,6 +36,14 @@ enum {
 enum { BPF_ANY = 0, BPF_NOEXIST = 1, BPF_EXIST = 2 };
 enum { XDP_ABORTED = 0, XDP_DROP = 1, XDP_PASS = 2, XDP_TX = 3 };
 
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define bpf_htons(x) __builtin_bswap16(x)
+#define bpf_ntohs(x) __builtin_bswap16(x)
+#else
+#define bpf_htons(x) (x)
+#define bpf_ntohs(x) (x)
+#endif
+
 /* iovm's packet context (64-bit addresses). */
 struct xdp_md {
 	__u64 data;

@@ -36,8 +36,6 @@ struct {
 
 const volatile __u16 blocked_udp_port = 53; /* .rodata */
 
-static __always_inline __u16 bswap16(__u16 x) { return (x >> 8) | (x << 8); }
-
 static __noinline int count(__u32 verdict, __u32 saddr)
 {
 	__u64 *v = bpf_map_lookup_elem(&verdicts, &verdict);
@@ -63,7 +61,7 @@ int xdp_filter(struct xdp_md *ctx)
 	struct ethhdr *eth = data;
 	if ((void *)(eth + 1) > data_end)
 		return count(XDP_ABORTED, 0);
-	if (eth->proto != bswap16(ETH_P_IP))
+	if (eth->proto != bpf_htons(ETH_P_IP))
 		return count(XDP_PASS, 0);
 	struct iphdr *ip = (void *)(eth + 1);
 	if ((void *)(ip + 1) > data_end)
@@ -76,7 +74,7 @@ int xdp_filter(struct xdp_md *ctx)
 		struct udphdr *udp = l4;
 		if ((void *)(udp + 1) > data_end)
 			return count(XDP_ABORTED, ip->saddr);
-		if (udp->dport == bswap16(blocked_udp_port))
+		if (udp->dport == bpf_htons(blocked_udp_port))
 			return count(XDP_DROP, ip->saddr);
 	} else if (ip->proto == IPPROTO_TCP) {
 		struct tcphdr *tcp = l4;
