@@ -1,0 +1,191 @@
+package jit
+
+import "github.com/iovm/iovm/isa"
+
+// Label names a position in the native code, bound once with Backend.Bind.
+type Label int
+
+// NoLabel is the absent label.
+const NoLabel Label = -1
+
+// Operand is the source operand of an operation: a register or an
+// immediate.
+type Operand struct {
+	Reg   uint8 // eBPF register, when !IsImm
+	IsImm bool
+	// Imm is the immediate, already sign-extended to 64 bits as the
+	// operation wants it (for 32-bit operations only the low 32 bits matter).
+	Imm int64
+	// Blind, when non-zero, asks the backend to materialize Imm as
+	// (Imm^Blind)^Blind so the constant never appears in the code (constant
+	// blinding, against JIT spraying).
+	Blind int64
+}
+
+// Reg returns a register operand.
+func Reg(r uint8) Operand { return Operand{Reg: r} }
+
+// Imm returns an immediate operand.
+func Imm(v int64) Operand { return Operand{IsImm: true, Imm: v} }
+
+// CheckMode is how a memory access is guarded.
+type CheckMode uint8
+
+// Check modes.
+const (
+	// Checked: translate the address through the region table with the
+	// region id, bounds and permission checked inline; jump to
+	// Access.Fault on failure.
+	Checked CheckMode = iota
+	// Proven: the verifier proved the access in bounds and permitted;
+	// translate through the region table without checks.
+	Proven
+	// Frame: Base is r10 and [Off, Off+Size) lies in the current frame, so
+	// the host address is the frame pointer's plus Off, without any lookup.
+	Frame
+)
+
+// Access describes one load, store or atomic.
+type Access struct {
+	PC    int
+	Base  uint8 // eBPF register holding the address
+	Off   int16
+	Size  int // 1, 2, 4 or 8
+	Write bool
+	Mode  CheckMode
+	// Swap is true when the program's byte order is not little-endian,
+	// so values are byte-swapped after loads and before stores.
+	Swap bool
+	// Fault is where to jump when a check fails (a stub that exits with
+	// ExitFault at PC); NoLabel in Frame and Proven modes unless the access
+	// is atomic (alignment is always checked).
+	Fault Label
+}
+
+// Width is the operand width of an ALU operation or a comparison.
+type Width uint8
+
+// Widths.
+const (
+	W32 Width = 32 // low 32 bits; results are zero-extended to 64
+	W64 Width = 64
+)
+
+// Exit reasons: why native code returned to Go (state.reason).
+const (
+	ExitDone    = iota // the program ended; r0 is the result
+	ExitHelper         // call helper state.aux at state.pc, then resume
+	ExitFault          // a memory access at state.pc failed its checks; Go computes the fault
+	ExitBudget         // the block at state.pc could not be charged; resume re-charges it
+	ExitLegacy         // run the legacy packet load at state.pc in Go, then resume
+	ExitDepth          // the local call at state.pc is too deep
+	ExitInvalid        // control reached an invalid slot; state.aux is the reason
+	ExitAtomic         // run the atomic at state.pc in Go (big-endian programs), then resume
+)
+
+// Config is what a backend needs to know about the program being compiled.
+type Config struct {
+	StackSize    int // bytes per frame
+	MaxCallDepth int // frames, the entry frame included
+	BigEndian    bool
+	// LocalCalls is true when the program has local calls (else eBPF exit
+	// always ends the program).
+	LocalCalls bool
+	// Blind enables constant blinding; Key returns a fresh random key.
+	Blind bool
+	Key   func() int64
+}
+
+// Backend generates native code for one architecture. The shared lowering
+// (lower.go) computes basic blocks, jump targets, check modes, budget
+// charges and exit sites, and calls the backend once per eBPF instruction
+// with decoded operands; the backend owns register assignment, instruction
+// selection, encoding and its label fixups.
+//
+// The contract with the rest of the framework:
+//
+//   - Native code is entered by the per-architecture trampoline
+//     (enter_GOARCH.s) at offset 0 of the code, with a pointer to a state
+//     block (see state in run.go and the st* offsets) available as the
+//     trampoline documents. The code at offset 0 is the Entry stub: it
+//     loads r0..r10, the budget counter and the region table from the state
+//     and jumps to state.resume.
+//   - To leave, native code stores r0..r10, the counter, reason, pc, aux
+//     and resume address into the state and returns to the trampoline.
+//     The Go loop (run.go) acts on the reason and re-enters at
+//     state.resume when the run goes on. Native code never calls Go.
+//   - eBPF registers live in host registers or in the state; the stack
+//     region is Go memory addressed through the region table, whose
+//     layout is vm.Region's (data pointer +0, length +8, perm +24, 32 bytes).
+//   - The budget counter is decremented by the size of each basic block at
+//     its start; when it would go below zero the block exits with
+//     ExitBudget, pc = the block's first pc, resume = before the charge.
+type Backend interface {
+	// Arch is the GOARCH the backend emits code for.
+	Arch() string
+	// Begin resets the backend for a new program.
+	Begin(cfg *Config)
+	// NewLabel returns a fresh unbound label.
+	NewLabel() Label
+	// Bind binds l to the current position.
+	Bind(l Label)
+	// Offset returns the current code size in bytes.
+	Offset() int
+
+	// Entry emits the entry stub (must be the first code).
+	Entry()
+	// Charge emits the budget charge of a block of n instructions at pc;
+	// restart is bound just before it.
+	Charge(pc, n int, restart Label)
+
+	// Mov: dst = src (W32 zero-extends).
+	Mov(w Width, dst uint8, src Operand)
+	// MovSX: dst = sign-extension of the low bits of src (8, 16, 32).
+	MovSX(w Width, dst, src uint8, bits int)
+	// ALU: dst = dst op src for Add, Sub, Mul, Or, And, Xor, Lsh, Rsh, Arsh
+	// (shift counts masked to the width), and Neg (src unused).
+	ALU(op isa.ALUOp, w Width, dst uint8, src Operand)
+	// DivMod: dst = dst / src or dst % src with the ISA's rules for zero
+	// and overflow. nonZero: src is a register proven non-zero.
+	DivMod(w Width, mod, signed bool, dst uint8, src Operand, nonZero bool)
+	// End: if swap, reverse the low bits/8 bytes of dst, else truncate dst
+	// to bits; zero-extend the result.
+	End(dst uint8, bits int, swap bool)
+	// LoadImm64: dst = v.
+	LoadImm64(dst uint8, v uint64, blind int64)
+
+	// Load: dst = *(size*)(base + off), sign-extended if signed.
+	Load(a Access, dst uint8, signed bool)
+	// Store: *(size*)(base + off) = src.
+	Store(a Access, src Operand)
+	// Atomic: the atomic op (isa.AtomicOp) on (base + off) with src
+	// (little-endian programs; big-endian ones use ExitAtomic).
+	Atomic(a Access, op isa.AtomicOp, src uint8)
+
+	// Jump to target.
+	Jump(target Label)
+	// Branch to target if dst op src (op is a conditional isa.JumpOp).
+	Branch(op isa.JumpOp, w Width, dst uint8, src Operand, target Label)
+	// CallLocal calls the local function at target from pc: checks the
+	// depth (exit ExitDepth), saves r6..r9, r10 and the return address in
+	// the state's frame stack, moves r10 down one frame.
+	CallLocal(pc int, target Label)
+	// Return emits eBPF exit at pc: return from a local call, or ExitDone
+	// at depth 0.
+	Return(pc int)
+	// ExitToGo leaves native code with reason at pc. aux is stored in
+	// state.aux (a register's value or an immediate). If resume is not
+	// NoLabel, Go re-enters there.
+	ExitToGo(reason int, pc int, aux Operand, resume Label)
+
+	// Finish emits deferred stubs, resolves labels and returns the code.
+	Finish() ([]byte, error)
+}
+
+// backends maps GOARCH to a backend constructor. A backend is compiled on
+// every GOARCH (so iovm jit --disasm works anywhere); it runs only where
+// the trampoline exists (hostArch).
+var backends = map[string]func() Backend{}
+
+// registerBackend is called from the init of each backend_GOARCH.go file.
+func registerBackend(arch string, f func() Backend) { backends[arch] = f }

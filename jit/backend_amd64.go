@@ -1,0 +1,641 @@
+package jit
+
+import (
+	"fmt"
+	"math/bits"
+
+	"github.com/iovm/iovm/isa"
+	x "github.com/iovm/iovm/jit/amd64"
+)
+
+// The amd64 backend.
+//
+// Registers: eBPF r0..r9 live in rbx, rdi, rsi, r8, r9, r10, r11, r12, r13,
+// r14; r15 is the budget counter; rax, rcx and rdx are scratch (division,
+// shifts by cl, cmpxchg, address translation). eBPF r10 is not in a
+// register: the native frame (the trampoline's locals, above the return
+// address at [rsp]) holds it with the host address of the current frame and
+// the region table pointer:
+//
+//	[rsp+8]  state pointer (stored by the trampoline)
+//	[rsp+16] &Memory.Regions[0]
+//	[rsp+24] host address of r10
+//	[rsp+32] eBPF value of r10
+//	[rsp+40] aux of an exit
+//	[rsp+48] resume address of an exit
+//
+// rsp and rbp are never changed (the Go runtime's unwinder and profiler may
+// look at them when a signal lands in native code); nothing is pushed.
+func init() { registerBackend("amd64", func() Backend { return &amd64Backend{} }) }
+
+var amd64Regs = [10]x.Reg{x.RBX, x.RDI, x.RSI, x.R8, x.R9, x.R10, x.R11, x.R12, x.R13, x.R14}
+
+const (
+	aCnt = x.R15
+
+	fState  = 8
+	fMem    = 16
+	fHostFP = 24
+	fR10    = 32
+	fAux    = 40
+	fResume = 48
+)
+
+type fixup struct {
+	pos int
+	l   Label
+}
+
+type amd64Backend struct {
+	a      x.Asm
+	cfg    *Config
+	labels []int
+	fixups []fixup
+	later  []func()
+	exit   Label // common exit path
+}
+
+func (b *amd64Backend) Arch() string { return "amd64" }
+
+func (b *amd64Backend) Begin(cfg *Config) {
+	*b = amd64Backend{cfg: cfg}
+	b.exit = b.NewLabel()
+}
+
+func (b *amd64Backend) NewLabel() Label {
+	b.labels = append(b.labels, -1)
+	return Label(len(b.labels) - 1)
+}
+
+func (b *amd64Backend) Bind(l Label) { b.labels[l] = b.a.Len() }
+
+func (b *amd64Backend) Offset() int { return b.a.Len() }
+
+func (b *amd64Backend) fix(pos int, l Label) { b.fixups = append(b.fixups, fixup{pos, l}) }
+
+func (b *amd64Backend) jmp(l Label) { b.fix(b.a.Jmp(), l) }
+
+func (b *amd64Backend) jcc(c x.Cond, l Label) { b.fix(b.a.Jcc(c), l) }
+
+func fm(off int32) x.Mem { return x.M(x.RSP, off) }
+
+func (b *amd64Backend) Finish() ([]byte, error) {
+	for i := 0; i < len(b.later); i++ {
+		b.later[i]()
+	}
+	b.emitExit()
+	for _, f := range b.fixups {
+		t := b.labels[f.l]
+		if t < 0 {
+			return nil, fmt.Errorf("jit: amd64: unbound label %d", f.l)
+		}
+		x.PatchRel32(b.a.B, f.pos, t)
+	}
+	return b.a.B, nil
+}
+
+func (b *amd64Backend) Entry() {
+	a := &b.a
+	a.Load(x.RAX, fm(fState), 8, false)
+	a.Load(x.RCX, x.M(x.RAX, stMem), 8, false)
+	a.Store(fm(fMem), x.RCX, 8)
+	a.Load(x.RCX, x.M(x.RAX, stHostFP), 8, false)
+	a.Store(fm(fHostFP), x.RCX, 8)
+	a.Load(x.RCX, x.M(x.RAX, stRegs+80), 8, false)
+	a.Store(fm(fR10), x.RCX, 8)
+	for i, r := range amd64Regs {
+		a.Load(r, x.M(x.RAX, int32(stRegs+8*i)), 8, false)
+	}
+	a.Load(aCnt, x.M(x.RAX, stCount), 8, false)
+	a.JmpM(x.M(x.RAX, stResume))
+}
+
+// emitExit emits the common exit path: rcx = pc, rdx = reason, rax =
+// resume address, [rsp+40] = aux.
+func (b *amd64Backend) emitExit() {
+	a := &b.a
+	b.Bind(b.exit)
+	a.Store(fm(fResume), x.RAX, 8)
+	a.Load(x.RAX, fm(fState), 8, false)
+	a.Store(x.M(x.RAX, stPC), x.RCX, 8)
+	a.Store(x.M(x.RAX, stReason), x.RDX, 8)
+	a.Load(x.RCX, fm(fResume), 8, false)
+	a.Store(x.M(x.RAX, stResume), x.RCX, 8)
+	a.Load(x.RCX, fm(fAux), 8, false)
+	a.Store(x.M(x.RAX, stAux), x.RCX, 8)
+	for i, r := range amd64Regs {
+		a.Store(x.M(x.RAX, int32(stRegs+8*i)), r, 8)
+	}
+	a.Load(x.RCX, fm(fR10), 8, false)
+	a.Store(x.M(x.RAX, stRegs+80), x.RCX, 8)
+	a.Load(x.RCX, fm(fHostFP), 8, false)
+	a.Store(x.M(x.RAX, stHostFP), x.RCX, 8)
+	a.Store(x.M(x.RAX, stCount), aCnt, 8)
+	a.Ret()
+}
+
+func (b *amd64Backend) ExitToGo(reason int, pc int, aux Operand, resume Label) {
+	a := &b.a
+	if aux.IsImm {
+		a.StoreImm(fm(fAux), int32(aux.Imm), 8)
+	} else {
+		r := b.read(aux.Reg, x.RCX)
+		a.Store(fm(fAux), r, 8)
+	}
+	a.MovRI32(x.RCX, uint32(pc))
+	a.MovRI32(x.RDX, uint32(reason))
+	if resume != NoLabel {
+		b.fix(a.LeaRIP(x.RAX), resume)
+	}
+	b.jmp(b.exit)
+}
+
+func (b *amd64Backend) Charge(pc, n int, restart Label) {
+	stub := b.NewLabel()
+	b.a.ALURI(x.SUB, true, aCnt, int32(n))
+	b.jcc(x.CondB, stub)
+	b.later = append(b.later, func() {
+		b.Bind(stub)
+		b.a.ALURI(x.ADD, true, aCnt, int32(n))
+		b.ExitToGo(ExitBudget, pc, Imm(0), restart)
+	})
+}
+
+// reg returns the host register of eBPF register r (not r10).
+func reg(r uint8) x.Reg { return amd64Regs[r] }
+
+// read returns a host register holding eBPF register r, loading r10 into
+// scratch.
+func (b *amd64Backend) read(r uint8, scratch x.Reg) x.Reg {
+	if r == isa.R10 {
+		b.a.Load(scratch, fm(fR10), 8, false)
+		return scratch
+	}
+	return reg(r)
+}
+
+// imm materializes an immediate operand into scratch, blinded if asked.
+func (b *amd64Backend) imm(o Operand, scratch x.Reg) x.Reg {
+	if o.Blind != 0 {
+		k := int64(int32(o.Blind))
+		b.a.MovRI64(scratch, uint64(o.Imm^k))
+		b.a.ALURI(x.XOR, true, scratch, int32(k))
+		return scratch
+	}
+	b.a.MovRI64(scratch, uint64(o.Imm))
+	return scratch
+}
+
+// operand returns a register holding o (any width), or ok=false with the
+// immediate usable as an imm32 of the instruction.
+func (b *amd64Backend) operand(o Operand, w Width, scratch x.Reg) (r x.Reg, imm int32, isImm bool) {
+	if !o.IsImm {
+		return b.read(o.Reg, scratch), 0, false
+	}
+	fits := w == W32 || o.Imm == int64(int32(o.Imm))
+	if o.Blind == 0 && fits {
+		return 0, int32(o.Imm), true
+	}
+	return b.imm(o, scratch), 0, false
+}
+
+func (b *amd64Backend) Mov(w Width, dst uint8, src Operand) {
+	a := &b.a
+	d := reg(dst)
+	if src.IsImm {
+		if src.Blind != 0 {
+			k := int64(int32(src.Blind))
+			if w == W32 {
+				a.MovRI32(d, uint32(src.Imm^k))
+				a.ALURI(x.XOR, false, d, int32(k))
+			} else {
+				a.MovRI64(d, uint64(src.Imm^k))
+				a.ALURI(x.XOR, true, d, int32(k))
+			}
+			return
+		}
+		if w == W32 {
+			a.MovRI32(d, uint32(src.Imm))
+		} else {
+			a.MovRI64(d, uint64(src.Imm))
+		}
+		return
+	}
+	if src.Reg == isa.R10 {
+		a.Load(d, fm(fR10), int(w)/8, false)
+		return
+	}
+	s := reg(src.Reg)
+	if w == W64 && s == d {
+		return
+	}
+	a.MovRR(w == W64, d, s)
+}
+
+func (b *amd64Backend) MovSX(w Width, dst, src uint8, nbits int) {
+	s := b.read(src, x.RAX)
+	b.a.Movsx(w == W64, reg(dst), s, nbits)
+}
+
+func (b *amd64Backend) ALU(op isa.ALUOp, w Width, dst uint8, src Operand) {
+	a := &b.a
+	d := reg(dst)
+	w64 := w == W64
+	switch op {
+	case isa.ALUNeg:
+		a.Unary(x.NEG, w64, d)
+	case isa.ALUAdd, isa.ALUSub, isa.ALUOr, isa.ALUAnd, isa.ALUXor:
+		xop := map[isa.ALUOp]x.ALU{isa.ALUAdd: x.ADD, isa.ALUSub: x.SUB, isa.ALUOr: x.OR, isa.ALUAnd: x.AND, isa.ALUXor: x.XOR}[op]
+		r, imm, isImm := b.operand(src, w, x.RAX)
+		if isImm {
+			a.ALURI(xop, w64, d, imm)
+		} else {
+			a.ALURR(xop, w64, d, r)
+		}
+	case isa.ALUMul:
+		r, imm, isImm := b.operand(src, w, x.RAX)
+		if isImm {
+			a.IMulRRI(w64, d, d, imm)
+		} else {
+			a.IMulRR(w64, d, r)
+		}
+	case isa.ALULsh, isa.ALURsh, isa.ALUArsh:
+		sh := map[isa.ALUOp]x.Shift{isa.ALULsh: x.SHL, isa.ALURsh: x.SHR, isa.ALUArsh: x.SAR}[op]
+		if src.IsImm {
+			if src.Imm == 0 {
+				if !w64 {
+					a.MovRR(false, d, d)
+				}
+				return
+			}
+			a.ShiftRI(sh, w64, d, uint8(src.Imm))
+			return
+		}
+		s := b.read(src.Reg, x.RCX)
+		if s != x.RCX {
+			a.MovRR(false, x.RCX, s)
+		}
+		a.ShiftRCL(sh, w64, d)
+		if !w64 {
+			a.MovRR(false, d, d) // a count of 0 may leave the upper half
+		}
+	default:
+		panic(fmt.Sprintf("jit: amd64: ALU op %#x", op))
+	}
+}
+
+func (b *amd64Backend) DivMod(w Width, mod, signed bool, dst uint8, src Operand, nonZero bool) {
+	a := &b.a
+	d := reg(dst)
+	w64 := w == W64
+	var s x.Reg
+	if src.IsImm {
+		s = b.imm(src, x.RCX)
+		nonZero = true
+		if signed && (w64 && src.Imm != -1 || !w64 && int32(src.Imm) != -1) {
+			// A constant divisor other than 0 and -1 cannot overflow.
+			a.MovRR(w64, x.RAX, d)
+			a.CQO(w64)
+			a.Unary(x.IDIV, w64, s)
+			b.divResult(w64, mod, d)
+			return
+		}
+	} else {
+		s = b.read(src.Reg, x.RCX)
+	}
+	done := b.NewLabel()
+	zero := b.NewLabel()
+	if !nonZero {
+		a.TestRR(w64, s, s)
+		b.jcc(x.CondE, zero)
+	}
+	if signed {
+		normal := b.NewLabel()
+		a.ALURI(x.CMP, w64, s, -1)
+		b.jcc(x.CondNE, normal)
+		if mod {
+			a.ALURR(x.XOR, false, d, d)
+		} else {
+			a.Unary(x.NEG, w64, d)
+		}
+		b.jmp(done)
+		b.Bind(normal)
+		a.MovRR(w64, x.RAX, d)
+		a.CQO(w64)
+		a.Unary(x.IDIV, w64, s)
+	} else {
+		a.MovRR(w64, x.RAX, d)
+		a.ALURR(x.XOR, false, x.RDX, x.RDX)
+		a.Unary(x.DIV, w64, s)
+	}
+	b.divResult(w64, mod, d)
+	if !nonZero {
+		b.jmp(done)
+		b.Bind(zero)
+		switch {
+		case !mod:
+			a.ALURR(x.XOR, false, d, d)
+		case !w64:
+			a.MovRR(false, d, d)
+		}
+	}
+	b.Bind(done)
+}
+
+func (b *amd64Backend) divResult(w64, mod bool, d x.Reg) {
+	if mod {
+		b.a.MovRR(w64, d, x.RDX)
+	} else {
+		b.a.MovRR(w64, d, x.RAX)
+	}
+}
+
+func (b *amd64Backend) End(dst uint8, nbits int, swap bool) {
+	a := &b.a
+	d := reg(dst)
+	switch {
+	case swap && nbits == 16:
+		a.Rol16(d)
+		a.Movzx(d, d, 16)
+	case swap && nbits == 32:
+		a.Bswap(false, d)
+	case swap:
+		a.Bswap(true, d)
+	case nbits == 16:
+		a.Movzx(d, d, 16)
+	case nbits == 32:
+		a.MovRR(false, d, d)
+	}
+}
+
+func (b *amd64Backend) LoadImm64(dst uint8, v uint64, key int64) {
+	d := reg(dst)
+	if key == 0 {
+		b.a.MovRI64(d, v)
+		return
+	}
+	b.a.MovRI64(d, v^uint64(key))
+	b.a.MovRI64(x.RAX, uint64(key))
+	b.a.ALURR(x.XOR, true, d, x.RAX)
+}
+
+// addr emits the translation of access a and returns the host memory
+// operand. It uses rax and rdx.
+func (b *amd64Backend) addr(ac Access, atomic bool) x.Mem {
+	a := &b.a
+	if ac.Mode == Frame {
+		a.Load(x.RAX, fm(fHostFP), 8, false)
+		return x.M(x.RAX, int32(ac.Off))
+	}
+	base := b.read(ac.Base, x.RAX)
+	a.Lea(x.RAX, x.M(base, int32(ac.Off)))
+	a.MovRR(true, x.RDX, x.RAX)
+	a.ShiftRI(x.SHR, true, x.RDX, 32)
+	if ac.Mode == Checked {
+		a.ALURI(x.CMP, false, x.RDX, 63)
+		b.jcc(x.CondA, ac.Fault)
+	}
+	a.ShiftRI(x.SHL, false, x.RDX, 5)
+	a.ALURM(x.ADD, true, x.RDX, fm(fMem))
+	a.MovRR(false, x.RAX, x.RAX)
+	if atomic {
+		a.TestRI(false, x.RAX, int32(ac.Size-1))
+		b.jcc(x.CondNE, ac.Fault)
+	}
+	if ac.Mode == Proven {
+		a.ALURM(x.ADD, true, x.RAX, x.M(x.RDX, 0))
+		return x.M(x.RAX, 0)
+	}
+	a.ALURI(x.ADD, true, x.RAX, int32(ac.Size))
+	a.ALURM(x.CMP, true, x.RAX, x.M(x.RDX, 8))
+	b.jcc(x.CondA, ac.Fault)
+	if atomic || !ac.Write {
+		a.TestMI8(x.M(x.RDX, 24), 1)
+		b.jcc(x.CondE, ac.Fault)
+	}
+	if atomic || ac.Write {
+		a.TestMI8(x.M(x.RDX, 24), 2)
+		b.jcc(x.CondE, ac.Fault)
+	}
+	a.ALURM(x.ADD, true, x.RAX, x.M(x.RDX, 0))
+	return x.M(x.RAX, -int32(ac.Size))
+}
+
+func (b *amd64Backend) Load(ac Access, dst uint8, signed bool) {
+	a := &b.a
+	m := b.addr(ac, false)
+	d := reg(dst)
+	if !ac.Swap || ac.Size == 1 {
+		a.Load(d, m, ac.Size, signed)
+		return
+	}
+	a.Load(d, m, ac.Size, false)
+	switch ac.Size {
+	case 2:
+		a.Rol16(d)
+		if signed {
+			a.Movsx(true, d, d, 16)
+		} else {
+			a.Movzx(d, d, 16)
+		}
+	case 4:
+		a.Bswap(false, d)
+		if signed {
+			a.Movsx(true, d, d, 32)
+		}
+	default:
+		a.Bswap(true, d)
+	}
+}
+
+func swapN(v uint64, size int) uint64 {
+	switch size {
+	case 2:
+		return uint64(bits.ReverseBytes16(uint16(v)))
+	case 4:
+		return uint64(bits.ReverseBytes32(uint32(v)))
+	case 8:
+		return bits.ReverseBytes64(v)
+	}
+	return v
+}
+
+func (b *amd64Backend) Store(ac Access, src Operand) {
+	a := &b.a
+	// The value first, in rcx when it needs work (addr uses rax, rdx).
+	var v x.Reg
+	useImm := false
+	var immv int32
+	switch {
+	case src.IsImm && src.Blind == 0:
+		c := uint64(src.Imm)
+		if ac.Swap {
+			c = swapN(c, ac.Size)
+		}
+		if ac.Size < 8 || int64(c) == int64(int32(c)) {
+			useImm, immv = true, int32(c)
+		} else {
+			a.MovRI64(x.RCX, c)
+			v = x.RCX
+		}
+	case src.IsImm:
+		v = b.imm(src, x.RCX)
+	default:
+		v = b.read(src.Reg, x.RCX)
+	}
+	if !useImm && ac.Swap && ac.Size > 1 {
+		if v != x.RCX {
+			a.MovRR(true, x.RCX, v)
+			v = x.RCX
+		}
+		if src.IsImm && src.Blind == 0 {
+			// already swapped above
+		} else {
+			switch ac.Size {
+			case 2:
+				a.Rol16(x.RCX)
+			case 4:
+				a.Bswap(false, x.RCX)
+			default:
+				a.Bswap(true, x.RCX)
+			}
+		}
+	}
+	m := b.addr(ac, false)
+	if useImm {
+		a.StoreImm(m, immv, ac.Size)
+		return
+	}
+	a.Store(m, v, ac.Size)
+}
+
+func (b *amd64Backend) Atomic(ac Access, op isa.AtomicOp, src uint8) {
+	a := &b.a
+	m := b.addr(ac, true)
+	a.Lea(x.RDX, m)
+	m = x.M(x.RDX, 0)
+	w64 := ac.Size == 8
+	s := b.read(src, x.RCX)
+	switch op {
+	case isa.AtomicAdd, isa.AtomicOr, isa.AtomicAnd, isa.AtomicXor:
+		xop := map[isa.AtomicOp]x.ALU{isa.AtomicAdd: x.ADD, isa.AtomicOr: x.OR, isa.AtomicAnd: x.AND, isa.AtomicXor: x.XOR}[op]
+		a.LockALUMR(xop, w64, m, s)
+	case isa.AtomicAdd | isa.AtomicFetch:
+		if s != x.RCX {
+			a.MovRR(true, x.RCX, s)
+		}
+		a.LockXadd(w64, m, x.RCX)
+		a.MovRR(true, reg(src), x.RCX)
+	case isa.AtomicOr | isa.AtomicFetch, isa.AtomicAnd | isa.AtomicFetch, isa.AtomicXor | isa.AtomicFetch:
+		xop := map[isa.AtomicOp]x.ALU{isa.AtomicOr: x.OR, isa.AtomicAnd: x.AND, isa.AtomicXor: x.XOR}[op&^isa.AtomicFetch]
+		a.Load(x.RAX, m, ac.Size, false)
+		loop := b.NewLabel()
+		b.Bind(loop)
+		a.MovRR(true, x.RCX, x.RAX)
+		a.ALURR(xop, w64, x.RCX, s)
+		a.LockCmpxchg(w64, m, x.RCX)
+		b.jcc(x.CondNE, loop)
+		a.MovRR(true, reg(src), x.RAX)
+	case isa.AtomicXchg:
+		if s != x.RCX {
+			a.MovRR(true, x.RCX, s)
+		}
+		a.Xchg(w64, m, x.RCX)
+		a.MovRR(true, reg(src), x.RCX)
+	case isa.AtomicCmpXchg:
+		a.MovRR(true, x.RAX, reg(0))
+		a.LockCmpxchg(w64, m, s)
+		a.MovRR(w64, reg(0), x.RAX)
+	default:
+		panic(fmt.Sprintf("jit: amd64: atomic op %#x", op))
+	}
+}
+
+func (b *amd64Backend) Jump(target Label) { b.jmp(target) }
+
+var amd64Conds = map[isa.JumpOp]x.Cond{
+	isa.JumpJEQ: x.CondE, isa.JumpJNE: x.CondNE, isa.JumpJGT: x.CondA, isa.JumpJGE: x.CondAE,
+	isa.JumpJLT: x.CondB, isa.JumpJLE: x.CondBE, isa.JumpJSGT: x.CondG, isa.JumpJSGE: x.CondGE,
+	isa.JumpJSLT: x.CondL, isa.JumpJSLE: x.CondLE, isa.JumpJSET: x.CondNE,
+}
+
+func (b *amd64Backend) Branch(op isa.JumpOp, w Width, dst uint8, src Operand, target Label) {
+	a := &b.a
+	w64 := w == W64
+	d := b.read(dst, x.RDX)
+	r, imm, isImm := b.operand(src, w, x.RAX)
+	if op == isa.JumpJSET {
+		if isImm {
+			a.TestRI(w64, d, imm)
+		} else {
+			a.TestRR(w64, d, r)
+		}
+	} else if isImm {
+		a.ALURI(x.CMP, w64, d, imm)
+	} else {
+		a.ALURR(x.CMP, w64, d, r)
+	}
+	b.jcc(amd64Conds[op], target)
+}
+
+func (b *amd64Backend) CallLocal(pc int, target Label) {
+	a := &b.a
+	over := b.NewLabel()
+	if b.cfg.MaxCallDepth < 2 {
+		b.jmp(over)
+	} else {
+		a.Load(x.RAX, fm(fState), 8, false)
+		a.Load(x.RCX, x.M(x.RAX, stDepth), 8, false)
+		a.ALURI(x.CMP, true, x.RCX, int32(b.cfg.MaxCallDepth-2))
+		b.jcc(x.CondA, over)
+		a.Lea(x.RDX, x.M(x.RCX, 1))
+		a.Store(x.M(x.RAX, stDepth), x.RDX, 8)
+		a.ShiftRI(x.SHL, true, x.RCX, 6)
+		a.ALURM(x.ADD, true, x.RCX, x.M(x.RAX, stFrames))
+		for i := 0; i < 4; i++ {
+			a.Store(x.M(x.RCX, int32(frR6+8*i)), reg(uint8(6+i)), 8)
+		}
+		ret := b.NewLabel()
+		b.fix(a.LeaRIP(x.RDX), ret)
+		a.Store(x.M(x.RCX, frRet), x.RDX, 8)
+		for _, f := range [2][2]int32{{fR10, frR10}, {fHostFP, frHostFP}} {
+			a.Load(x.RDX, fm(f[0]), 8, false)
+			a.Store(x.M(x.RCX, f[1]), x.RDX, 8)
+			a.ALURI(x.SUB, true, x.RDX, int32(b.cfg.StackSize))
+			a.Store(fm(f[0]), x.RDX, 8)
+		}
+		b.jmp(target)
+		b.Bind(ret)
+	}
+	b.later = append(b.later, func() {
+		b.Bind(over)
+		b.ExitToGo(ExitDepth, pc, Imm(0), NoLabel)
+	})
+}
+
+func (b *amd64Backend) Return(pc int) {
+	if !b.cfg.LocalCalls {
+		b.ExitToGo(ExitDone, pc, Imm(0), NoLabel)
+		return
+	}
+	a := &b.a
+	done := b.NewLabel()
+	a.Load(x.RAX, fm(fState), 8, false)
+	a.Load(x.RCX, x.M(x.RAX, stDepth), 8, false)
+	a.TestRR(true, x.RCX, x.RCX)
+	b.jcc(x.CondE, done)
+	a.ALURI(x.SUB, true, x.RCX, 1)
+	a.Store(x.M(x.RAX, stDepth), x.RCX, 8)
+	a.ShiftRI(x.SHL, true, x.RCX, 6)
+	a.ALURM(x.ADD, true, x.RCX, x.M(x.RAX, stFrames))
+	for i := 0; i < 4; i++ {
+		a.Load(reg(uint8(6+i)), x.M(x.RCX, int32(frR6+8*i)), 8, false)
+	}
+	for _, f := range [2][2]int32{{fR10, frR10}, {fHostFP, frHostFP}} {
+		a.Load(x.RDX, x.M(x.RCX, f[1]), 8, false)
+		a.Store(fm(f[0]), x.RDX, 8)
+	}
+	a.JmpM(x.M(x.RCX, frRet))
+	b.Bind(done)
+	b.ExitToGo(ExitDone, pc, Imm(0), NoLabel)
+}

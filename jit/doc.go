@@ -1,0 +1,67 @@
+// Package jit compiles verified eBPF programs (vm.Program) to native code
+// and runs them with the interpreter's exact semantics and errors.
+//
+// # Structure
+//
+//   - lower.go: the shared lowering. It finds basic blocks (for budget
+//     charging), jump targets and invalid targets, decides how each memory
+//     access is guarded (Checked, Proven by the verifier, or Frame: an
+//     r10-relative access inside the current frame), applies constant
+//     blinding, and calls a Backend once per instruction with decoded
+//     operands.
+//   - backend.go: the Backend interface, Access, Operand, exit reasons.
+//   - backend_GOARCH.go: one backend per architecture (the "rules": register
+//     assignment and instruction selection), on top of an encoder package
+//     jit/GOARCH that only knows machine code. Backends compile on every
+//     GOARCH, so Generate and iovm jit --disasm work anywhere.
+//   - enter_GOARCH.s: the trampoline, a NOSPLIT Go assembly function that
+//     CALLs native code with a scratch frame; enter_other.go elsewhere.
+//   - exec_*.go: executable memory, mapped read-write, filled, then
+//     remapped read-execute (never both); freed by Close or a finalizer.
+//   - jit.go, exits.go: Compile, Program.Run and the Go side of exits.
+//
+// # Execution model (DESIGN.md decision 5)
+//
+// Native code never calls Go. A run fills a state block (state.go) with the
+// entry registers, the region table and a budget counter, and calls enter.
+// Native code returns to Go with a reason (done, helper call, fault,
+// budget/yield, legacy packet load, call depth, invalid slot); Go does the
+// work (runs the helper, builds the *vm.Error exactly as the interpreter
+// does by re-checking the failed access with vm.Memory.Translate) and
+// re-enters at the resume address, where native code reloads every register
+// from the state. The eBPF stack is the vm.Memory stack region on the Go
+// heap; local calls save r6..r9, r10 and a native return address in a frame
+// stack in the state block, so native code needs no native stack beyond
+// the trampoline's frame. Every exit and entry goes through the state, so a
+// goroutine can be preempted or its stack moved between entries.
+//
+// Native code cannot be preempted: the runtime's preemption signal finds an
+// unknown PC and lets it run, the CPU profiler records it as external code.
+// So that a stop-the-world pause never waits long, the budget counter
+// doubles as a yield counter: it is given at most Options.YieldEvery
+// instructions per entry (charged per basic block) and the exit calls
+// runtime.Gosched before re-entering.
+//
+// The budget is charged at the start of each basic block for the whole
+// block. When the rest of the budget is smaller than a block, the run fails
+// with KindBudget at the pc the interpreter would report (the instructions
+// before it in the block are not executed, so a fault among them is
+// reported as budget exhaustion). Result.Insns counts executed blocks, so it
+// equals the interpreter's count for runs that end normally.
+//
+// # Adding an architecture
+//
+//  1. Write an encoder package jit/GOARCH (no eBPF knowledge; tests decode
+//     its output with golang.org/x/arch or llvm-mc).
+//  2. Write backend_GOARCH.go implementing Backend and registering it in
+//     init with registerBackend. Keep the state layout (st*, fr* offsets)
+//     and follow the contract in the Backend doc: entry stub at offset 0,
+//     a common exit path storing registers and reason/pc/aux/resume,
+//     the budget counter checked per block, faults jumping to Access.Fault.
+//     backend_amd64.go is the reference.
+//  3. Write enter_GOARCH.s (and enter_GOARCH.go with hostArch) calling the
+//     code with the state pointer where the backend expects it, and add
+//     GOARCH to the build tag of enter_other.go. Flush the instruction
+//     cache after writing code where the architecture needs it.
+//  4. Run the conformance suite and the differential tests (make test-GOARCH).
+package jit

@@ -1,0 +1,252 @@
+package jit
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/iovm/iovm/isa"
+	"github.com/iovm/iovm/vm"
+)
+
+// ErrUnsupported is returned by Compile on a GOARCH or OS without a backend.
+var ErrUnsupported = errors.New("jit: no native backend for this platform")
+
+// ErrClosed is returned by Run after Close.
+var ErrClosed = errors.New("jit: program closed")
+
+// Options configure compilation.
+type Options struct {
+	// Blind enables constant blinding: immediates are stored xored with a
+	// random key and unblinded at run time, so attacker-chosen constants
+	// never appear in executable memory (against JIT spraying).
+	Blind bool
+	// YieldEvery is the number of instructions between returns to Go that
+	// let a stop-the-world pause proceed (default 1<<16).
+	YieldEvery uint64
+}
+
+// Supported reports whether this host can run native code.
+func Supported() bool { return hostArch != "" && backends[hostArch] != nil && execSupported }
+
+// Program is a program compiled to native code. It is safe for concurrent
+// use; it implements vm.Executable.
+type Program struct {
+	vp      *vm.Program
+	insns   isa.Program
+	opts    vm.Options
+	helpers *vm.Helpers
+	code    *code
+	exec    []byte
+	entry   uintptr // address of the entry stub
+	start   uintptr // address of the code of pc 0
+	quantum uint64
+	pool    sync.Pool // *state
+	closed  atomic.Bool
+	mu      sync.Mutex
+}
+
+var _ vm.Executable = (*Program)(nil)
+
+// Listing is the native code of a program, for disassembly.
+type Listing struct {
+	Arch string
+	Code []byte
+	// PC[pc] is the offset in Code of the native code of pc (-1 for the
+	// second slot of a lddw); PC[len(PC)-1] is the end of the main code,
+	// after which come stubs.
+	PC    []int
+	Start int // offset of pc 0's code; before it is the entry stub
+}
+
+// Generate compiles p for arch (a GOARCH with a backend, "" for the host)
+// without making it executable.
+func Generate(p *vm.Program, arch string, opts *Options) (*Listing, error) {
+	if arch == "" {
+		arch = runtime.GOARCH
+	}
+	c, err := generate(p, arch, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Listing{Arch: arch, Code: c.bytes, PC: c.pcOff, Start: c.start}, nil
+}
+
+func generate(p *vm.Program, arch string, opts *Options) (*code, error) {
+	nb := backends[arch]
+	if nb == nil {
+		return nil, fmt.Errorf("%w (GOARCH %s)", ErrUnsupported, arch)
+	}
+	if opts == nil {
+		opts = &Options{}
+	}
+	o := p.Options()
+	cfg := Config{
+		StackSize:    o.StackSize,
+		MaxCallDepth: o.MaxCallDepth,
+		BigEndian:    o.Order == binary.BigEndian,
+		Blind:        opts.Blind,
+		Key:          randKey,
+	}
+	return lower(nb(), p.Instructions(), p.Facts(), cfg)
+}
+
+// randKey returns a random blinding key in the int32 range.
+func randKey() int64 {
+	var b [4]byte
+	rand.Read(b[:])
+	return int64(int32(binary.LittleEndian.Uint32(b[:])))
+}
+
+// Compile compiles a loaded program to native code for the host. The
+// result holds executable memory: Close it when done (a finalizer frees it
+// otherwise).
+func Compile(p *vm.Program, opts *Options) (*Program, error) {
+	if !Supported() {
+		return nil, fmt.Errorf("%w (%s/%s)", ErrUnsupported, runtime.GOOS, runtime.GOARCH)
+	}
+	c, err := generate(p, hostArch, opts)
+	if err != nil {
+		return nil, err
+	}
+	exec, err := allocExec(c.bytes)
+	if err != nil {
+		return nil, fmt.Errorf("jit: executable memory: %w", err)
+	}
+	o := p.Options()
+	jp := &Program{vp: p, insns: p.Instructions(), opts: o, helpers: o.Helpers, code: c, exec: exec, quantum: 1 << 16}
+	if opts != nil && opts.YieldEvery > 0 {
+		jp.quantum = opts.YieldEvery
+	}
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(exec)))
+	jp.entry = base
+	jp.start = base + uintptr(c.start)
+	runtime.SetFinalizer(jp, (*Program).Close)
+	return jp, nil
+}
+
+// Interp returns the interpreted program this one was compiled from.
+func (p *Program) Interp() *vm.Program { return p.vp }
+
+// Listing returns the native code of p.
+func (p *Program) Listing() *Listing {
+	return &Listing{Arch: hostArch, Code: p.code.bytes, PC: p.code.pcOff, Start: p.code.start}
+}
+
+// Close frees the native code. Run must not be running or called after.
+func (p *Program) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed.Swap(true) {
+		return nil
+	}
+	runtime.SetFinalizer(p, nil)
+	err := freeExec(p.exec)
+	p.exec = nil
+	return err
+}
+
+func (p *Program) getState() *state {
+	if st, ok := p.pool.Get().(*state); ok {
+		return st
+	}
+	st := &state{frameBuf: make([]frameRec, p.opts.MaxCallDepth)}
+	st.frames = uint64(uintptr(unsafe.Pointer(&st.frameBuf[0])))
+	return st
+}
+
+// Run runs the program on env (nil for none) with the interpreter's
+// semantics and errors. It allocates nothing unless it fails or a helper
+// does.
+func (p *Program) Run(env *vm.Env) (vm.Result, error) {
+	if env != nil && vm.RegionFirstUser+len(p.opts.Regions)+len(env.Regions) > vm.MaxRegions {
+		return vm.Result{}, fmt.Errorf("vm: %d program and %d run regions: at most %d", len(p.opts.Regions), len(env.Regions), vm.MaxRegions-vm.RegionFirstUser)
+	}
+	if p.closed.Load() {
+		return vm.Result{}, ErrClosed
+	}
+	m := p.vp.AcquireMemory(env)
+	st := p.getState()
+	res, err := p.run(st, m, env)
+	p.pool.Put(st)
+	p.vp.ReleaseMemory(m)
+	runtime.KeepAlive(p)
+	if err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+func (p *Program) run(st *state, m *vm.Memory, env *vm.Env) (vm.Result, *vm.Error) {
+	r1, r2, r10 := p.vp.EntryRegs(m)
+	st.regs = [11]uint64{1: r1, 2: r2, 10: r10}
+	stack := m.Regions[vm.RegionStack].Data
+	st.hostFP = uint64(uintptr(unsafe.Pointer(unsafe.SliceData(stack)))) + uint64(uint32(r10))
+	st.mem = uint64(uintptr(unsafe.Pointer(&m.Regions[0])))
+	st.depth = 0
+	st.resume = uint64(p.start)
+	remaining := uint64(math.MaxUint64)
+	if env != nil && env.Budget != 0 {
+		remaining = env.Budget
+	}
+	var insns uint64
+	give := min(remaining, p.quantum)
+	for {
+		st.count = give
+		enter(p.entry, st)
+		used := give - st.count
+		insns += used
+		remaining -= used
+		give = min(remaining, p.quantum)
+		pc := int(st.pc)
+		switch st.reason {
+		case ExitDone:
+			return vm.Result{R0: st.regs[0], Insns: insns}, nil
+		case ExitHelper:
+			halt, err := p.callHelper(st, m, pc)
+			if err != nil {
+				return vm.Result{Insns: insns}, err
+			}
+			if halt {
+				return vm.Result{R0: st.regs[0], Insns: insns}, nil
+			}
+		case ExitBudget:
+			k := uint64(p.code.block[pc])
+			if remaining < k {
+				return vm.Result{Insns: insns}, &vm.Error{Kind: vm.KindBudget, PC: p.advance(pc, remaining), Reason: "budget exhausted"}
+			}
+			give = min(remaining, p.quantum+k)
+			runtime.Gosched()
+		case ExitFault:
+			return vm.Result{Insns: insns}, p.fault(st, m, pc)
+		case ExitLegacy:
+			if !p.legacy(st, m, pc) {
+				return vm.Result{R0: 0, Insns: insns}, nil
+			}
+		case ExitAtomic:
+			if e := p.atomicBE(st, m, pc); e != nil {
+				return vm.Result{Insns: insns}, e
+			}
+		case ExitDepth:
+			return vm.Result{Insns: insns}, &vm.Error{Kind: vm.KindFault, PC: pc, Fault: vm.FaultStackOverflow, Reason: fmt.Sprintf("call depth above %d", p.opts.MaxCallDepth)}
+		case ExitInvalid:
+			return vm.Result{Insns: insns}, &vm.Error{Kind: vm.KindFault, PC: pc, Fault: vm.FaultInvalid, Reason: invalidReasons[st.aux%uint64(len(invalidReasons))]}
+		default:
+			panic(fmt.Sprintf("jit: bad exit reason %d at pc %d", st.reason, pc))
+		}
+	}
+}
+
+// advance returns the pc reached after n instructions from pc in a straight line.
+func (p *Program) advance(pc int, n uint64) int {
+	for ; n > 0 && pc < len(p.insns); n-- {
+		pc += p.insns[pc].Slots()
+	}
+	return pc
+}

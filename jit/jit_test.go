@@ -1,0 +1,104 @@
+package jit
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/iovm/iovm/asm"
+	"github.com/iovm/iovm/vm"
+)
+
+// both loads src on the interpreter and the JIT, runs it on a copy of mem on
+// each, and fails unless results, error kinds and memory agree.
+func both(t testing.TB, src string, mem []byte, opts *vm.Options) (vm.Result, error) {
+	t.Helper()
+	p, err := asm.Assemble(src)
+	if err != nil {
+		t.Fatalf("assemble: %v", err)
+	}
+	vp, err := vm.Load(p, opts)
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	jp, err := Compile(vp, nil)
+	if err != nil {
+		t.Fatalf("compile: %v", err)
+	}
+	defer jp.Close()
+	m1 := append([]byte(nil), mem...)
+	m2 := append([]byte(nil), mem...)
+	r1, e1 := vp.Run(&vm.Env{Mem: m1, Budget: 1 << 20})
+	r2, e2 := jp.Run(&vm.Env{Mem: m2, Budget: 1 << 20})
+	compare(t, src, r1, e1, r2, e2, m1, m2)
+	return r2, e2
+}
+
+func compare(t testing.TB, what string, r1 vm.Result, e1 error, r2 vm.Result, e2 error, m1, m2 []byte) {
+	t.Helper()
+	var v1, v2 *vm.Error
+	errors.As(e1, &v1)
+	errors.As(e2, &v2)
+	switch {
+	case (e1 == nil) != (e2 == nil):
+		t.Fatalf("%s\ninterp: %v %v\njit:    %v %v", what, r1, e1, r2, e2)
+	case e1 != nil && (v1 == nil || v2 == nil):
+		if e1.Error() != e2.Error() {
+			t.Fatalf("%s\ninterp: %v\njit:    %v", what, e1, e2)
+		}
+	case e1 != nil:
+		if v1.Kind != v2.Kind || v1.PC != v2.PC || v1.Fault != v2.Fault || v1.Addr != v2.Addr || v1.Size != v2.Size || v1.Write != v2.Write || v1.Helper != v2.Helper {
+			t.Fatalf("%s\ninterp: %#v\njit:    %#v", what, v1, v2)
+		}
+	case r1 != r2:
+		t.Fatalf("%s\ninterp: %+v\njit:    %+v", what, r1, r2)
+	}
+	if string(m1) != string(m2) {
+		t.Fatalf("%s\nmemory differs:\ninterp: %x\njit:    %x", what, m1, m2)
+	}
+}
+
+func TestSmoke(t *testing.T) {
+	if !Supported() {
+		t.Skip(ErrUnsupported)
+	}
+	cases := []string{
+		"mov %r0, 42\nexit",
+		"mov %r0, 1\nmov %r1, 7\nadd %r0, %r1\nlsh %r0, 3\nexit",
+		"mov32 %r0, -1\nexit",
+		"lddw %r0, 0x123456789abcdef0\nexit",
+		"mov %r0, 10\nmov %r1, 0\ndiv %r0, %r1\nexit",
+		"mov %r0, 10\nmov %r1, 0\nmod %r0, %r1\nexit",
+		"lddw %r0, 0x8000000000000000\nmov %r1, -1\nsdiv %r0, %r1\nexit",
+		"lddw %r0, 0x8000000000000000\nmov %r1, -1\nsmod %r0, %r1\nexit",
+		"mov %r0, 0\nmov %r1, 10\nloop:\nadd %r0, %r1\nsub %r1, 1\njne %r1, 0, loop\nexit",
+		"stdw [%r10-8], 5\nldxdw %r0, [%r10-8]\nexit",
+		"ldxw %r0, [%r1+2]\nexit",
+		"ldxw %r0, [%r1+6]\nexit",
+		"stw [%r1+0], 0x11223344\nldxdw %r0, [%r1]\nexit",
+		"mov %r0, 0\nmov %r2, 3\nlock add [%r1+0], %r2\nldxw %r0, [%r1]\nexit",
+		"mov %r2, 3\nlock fetch add [%r1+0], %r2\nmov %r0, %r2\nexit",
+		"mov %r0, 0x04030201\nmov %r2, 9\nlock cmpxchg32 [%r1+0], %r2\nldxw %r1, [%r1]\nadd %r0, %r1\nexit",
+		"mov %r1, 5\ncall local f\nexit\nf:\nmov %r0, %r1\nadd %r0, 1\nexit",
+		"mov %r1, 1\nmov %r2, 2\nmov %r3, 3\nmov %r4, 4\nmov %r5, 5\ncall 0\nexit",
+		"mov %r0, 0x1234\nbe16 %r0\nexit",
+		"mov %r0, 0x12345678\nbswap32 %r0\nexit",
+		"mov %r0, 0x80\nmovsx864 %r0, %r0\nexit",
+		"mov %r6, 5\ncall local f\nmov %r0, %r6\nexit\nf:\nmov %r6, 99\nstdw [%r10-8], 1\nexit",
+		"mov %r0, -7\nmov %r1, 2\nsmod32 %r0, %r1\nexit",
+		"mov %r0, 1\nlsh32 %r0, 31\narsh32 %r0, 4\nexit",
+		"mov %r0, 1\nmov %r1, 65\nlsh %r0, %r1\nexit",
+	}
+	mem := []byte{1, 2, 3, 4, 5, 6, 7, 8}
+	for _, c := range cases {
+		both(t, c, mem, &vm.Options{Helpers: testHelpers()})
+	}
+}
+
+func testHelpers() *vm.Helpers {
+	hs := &vm.Helpers{}
+	hs.Register(vm.Helper{ID: 0, Name: "gather", Fn: func(m *vm.Memory, a, b, c, d, e uint64) (uint64, error) {
+		return (a&0xff)<<32 | (b&0xff)<<24 | (c&0xff)<<16 | (d&0xff)<<8 | e&0xff, nil
+	}})
+	hs.Register(vm.Helper{ID: 2, Name: "no_op", Fn: func(m *vm.Memory, a, b, c, d, e uint64) (uint64, error) { return 0, nil }})
+	return hs
+}

@@ -1,0 +1,364 @@
+package jit
+
+import (
+	"fmt"
+
+	"github.com/iovm/iovm/isa"
+	"github.com/iovm/iovm/verifier"
+)
+
+// Reasons of ExitInvalid (state.aux), as the interpreter words them.
+var invalidReasons = []string{
+	"fell off the end of the program",
+	"jump into the middle of a lddw",
+	"jump target out of the program",
+	"call target out of the program",
+}
+
+const (
+	invFallOff = iota
+	invLddwMiddle
+	invJumpRange
+	invCallRange
+)
+
+// code is the result of lowering a program with a backend.
+type code struct {
+	bytes []byte
+	// pcOff[pc] is the offset of the native code of pc (-1 for the second
+	// slot of a lddw); pcOff[len] is the end of the main code.
+	pcOff []int
+	start int   // offset of the code of pc 0
+	block []int // block[pc] = size in instructions of the block starting at pc (0 if not a leader)
+}
+
+// lowerer walks one program and drives a backend.
+type lowerer struct {
+	be     Backend
+	p      isa.Program
+	facts  *verifier.Facts
+	cfg    Config
+	labels []Label // label of each pc
+	faults map[int]Label
+}
+
+// lower compiles p for be.
+func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code, error) {
+	n := len(p)
+	for _, ins := range p {
+		if ins.Opcode == isa.OpCall && ins.Src == isa.CallLocal {
+			cfg.LocalCalls = true
+		}
+	}
+	l := &lowerer{be: be, p: p, facts: facts, cfg: cfg, faults: map[int]Label{}}
+	be.Begin(&l.cfg)
+
+	// Leaders: the first pc, jump and call targets, and the pc after any
+	// instruction that ends a block (jumps, calls, exits, legacy loads).
+	leader := make([]bool, n+1)
+	leader[0] = true
+	for pc := 0; pc < n; pc++ {
+		ins := p[pc]
+		if p.IsContinuation(pc) {
+			continue
+		}
+		if ins.IsWide() {
+			continue
+		}
+		if t, ok := l.target(pc); ok {
+			leader[t] = true
+		}
+		if endsBlock(ins) {
+			leader[pc+1] = true
+		}
+		if ins.Class() == isa.ClassSTX && ins.Mode() == isa.ModeATOMIC && cfg.BigEndian {
+			leader[pc+1] = true // resumes after an exit to Go
+		}
+	}
+	c := &code{pcOff: make([]int, n+1), block: make([]int, n+1)}
+	for pc := 0; pc < n; {
+		if !leader[pc] || p.IsContinuation(pc) {
+			pc++
+			continue
+		}
+		k, q := 0, pc
+		for {
+			k++
+			q += p[q].Slots()
+			if q >= n || leader[q] {
+				break
+			}
+		}
+		c.block[pc] = k
+		pc = q
+	}
+
+	l.labels = make([]Label, n+1)
+	for i := range l.labels {
+		l.labels[i] = be.NewLabel()
+	}
+	be.Entry()
+	c.start = be.Offset()
+	for pc := 0; pc < n; pc++ {
+		if p.IsContinuation(pc) {
+			c.pcOff[pc] = -1
+			continue
+		}
+		be.Bind(l.labels[pc])
+		c.pcOff[pc] = be.Offset()
+		if c.block[pc] > 0 {
+			be.Charge(pc, c.block[pc], l.labels[pc])
+		}
+		if err := l.insn(pc); err != nil {
+			return nil, err
+		}
+	}
+	// Falling off the end.
+	be.Bind(l.labels[n])
+	c.pcOff[n] = be.Offset()
+	be.ExitToGo(ExitInvalid, n, Imm(invFallOff), NoLabel)
+	for pc := 0; pc < n; pc++ {
+		if f, ok := l.faults[pc]; ok {
+			be.Bind(f)
+			be.ExitToGo(ExitFault, pc, Imm(0), NoLabel)
+		}
+	}
+	b, err := be.Finish()
+	if err != nil {
+		return nil, err
+	}
+	c.bytes = b
+	return c, nil
+}
+
+// endsBlock reports whether control may leave the straight line after ins.
+func endsBlock(ins isa.Instruction) bool {
+	switch ins.Class() {
+	case isa.ClassJMP, isa.ClassJMP32:
+		return true
+	case isa.ClassLD:
+		return ins.Mode() == isa.ModeABS || ins.Mode() == isa.ModeIND
+	}
+	return false
+}
+
+// target returns the target pc of a jump or local call at pc, if it has
+// one and it is valid.
+func (l *lowerer) target(pc int) (int, bool) {
+	ins := l.p[pc]
+	var rel int64
+	switch {
+	case !ins.Class().IsJump():
+		return 0, false
+	case ins.Opcode == isa.OpCall && ins.Src == isa.CallLocal:
+		rel = ins.Imm
+	case ins.JumpOp() == isa.JumpCall || ins.JumpOp() == isa.JumpExit:
+		return 0, false
+	case ins.Class() == isa.ClassJMP32 && ins.JumpOp() == isa.JumpJA:
+		rel = ins.Imm
+	default:
+		rel = int64(ins.Offset)
+	}
+	t := int64(pc) + 1 + rel
+	if t < 0 || t >= int64(len(l.p)) || l.p.IsContinuation(int(t)) {
+		return 0, false
+	}
+	return int(t), true
+}
+
+// badTarget returns the ExitInvalid reason of a jump at pc whose target is invalid.
+func (l *lowerer) badTarget(pc int, call bool) int {
+	if call {
+		return invCallRange
+	}
+	ins := l.p[pc]
+	rel := int64(ins.Offset)
+	if ins.Class() == isa.ClassJMP32 && ins.JumpOp() == isa.JumpJA {
+		rel = ins.Imm
+	}
+	if t := int64(pc) + 1 + rel; t >= 0 && t < int64(len(l.p)) {
+		return invLddwMiddle
+	}
+	return invJumpRange
+}
+
+func (l *lowerer) blind(o Operand) Operand {
+	if l.cfg.Blind && o.IsImm && o.Imm != 0 {
+		o.Blind = l.cfg.Key()
+		if o.Blind == 0 {
+			o.Blind = 0x5a5a5a5a
+		}
+	}
+	return o
+}
+
+func (l *lowerer) faultLabel(pc int) Label {
+	f, ok := l.faults[pc]
+	if !ok {
+		f = l.be.NewLabel()
+		l.faults[pc] = f
+	}
+	return f
+}
+
+func (l *lowerer) access(pc int, base uint8, off int16, size int, write, atomic bool) Access {
+	a := Access{PC: pc, Base: base, Off: off, Size: size, Write: write, Swap: l.cfg.BigEndian, Fault: NoLabel}
+	switch {
+	case base == isa.R10 && int(off) >= -l.cfg.StackSize && int(off)+size <= 0 && (!atomic || int(off)%size == 0):
+		// Frame r10 of depth d is (MaxCallDepth-d)*StackSize with d <
+		// MaxCallDepth, so the whole current frame is in the stack region.
+		a.Mode = Frame
+	case l.facts != nil && l.facts.Analyzed && pc < len(l.facts.Access) && l.facts.Access[pc].Proven:
+		a.Mode = Proven
+		if atomic {
+			a.Fault = l.faultLabel(pc)
+		}
+	default:
+		a.Mode = Checked
+		a.Fault = l.faultLabel(pc)
+	}
+	return a
+}
+
+func (l *lowerer) insn(pc int) error {
+	be := l.be
+	ins := l.p[pc]
+	cls := ins.Class()
+	if ins.Dst == isa.R10 && writesDst(ins) {
+		return fmt.Errorf("jit: pc %d: write to r10", pc)
+	}
+	switch cls {
+	case isa.ClassALU, isa.ClassALU64:
+		w := W32
+		if cls == isa.ClassALU64 {
+			w = W64
+		}
+		var src Operand
+		if ins.Source() == isa.SrcX {
+			src = Reg(ins.Src)
+		} else if w == W64 {
+			src = Imm(ins.Imm)
+		} else {
+			src = Imm(int64(uint32(ins.Imm)))
+		}
+		switch op := ins.ALUOp(); op {
+		case isa.ALUMov:
+			if ins.Offset != 0 {
+				be.MovSX(w, ins.Dst, ins.Src, int(ins.Offset))
+			} else {
+				be.Mov(w, ins.Dst, l.blind(src))
+			}
+		case isa.ALUNeg:
+			be.ALU(op, w, ins.Dst, Operand{})
+		case isa.ALULsh, isa.ALURsh, isa.ALUArsh:
+			if src.IsImm {
+				src.Imm &= int64(w) - 1
+			}
+			be.ALU(op, w, ins.Dst, src)
+		case isa.ALUDiv, isa.ALUMod:
+			if src.IsImm && uint32(src.Imm) == 0 {
+				switch {
+				case op == isa.ALUDiv:
+					be.Mov(w, ins.Dst, Imm(0))
+				case w == W32:
+					be.Mov(W32, ins.Dst, Reg(ins.Dst))
+				}
+				break
+			}
+			nz := !src.IsImm && l.facts != nil && l.facts.Analyzed && pc < len(l.facts.DivNonZero) && l.facts.DivNonZero[pc]
+			be.DivMod(w, op == isa.ALUMod, ins.Offset == 1, ins.Dst, src, nz)
+		case isa.ALUEnd:
+			swap := cls == isa.ClassALU64 || (ins.Source() == isa.SrcX) != l.cfg.BigEndian
+			be.End(ins.Dst, int(ins.Imm), swap)
+		default:
+			be.ALU(op, w, ins.Dst, l.blind(src))
+		}
+	case isa.ClassJMP, isa.ClassJMP32:
+		switch {
+		case ins.Opcode == isa.OpExit:
+			be.Return(pc)
+		case ins.Opcode == isa.OpCallX:
+			next := be.NewLabel()
+			be.ExitToGo(ExitHelper, pc, Reg(ins.Dst), next)
+			be.Bind(next)
+		case ins.Opcode == isa.OpCall && ins.Src == isa.CallLocal:
+			t, ok := l.target(pc)
+			if !ok {
+				be.ExitToGo(ExitInvalid, pc, Imm(int64(l.badTarget(pc, true))), NoLabel)
+				break
+			}
+			be.CallLocal(pc, l.labels[t])
+		case ins.Opcode == isa.OpCall:
+			next := be.NewLabel()
+			be.ExitToGo(ExitHelper, pc, Imm(int64(int32(ins.Imm))), next)
+			be.Bind(next)
+		default:
+			t, ok := l.target(pc)
+			if !ok {
+				be.ExitToGo(ExitInvalid, pc, Imm(int64(l.badTarget(pc, false))), NoLabel)
+				break
+			}
+			if ins.JumpOp() == isa.JumpJA {
+				be.Jump(l.labels[t])
+				break
+			}
+			w := W64
+			src := Imm(ins.Imm)
+			if cls == isa.ClassJMP32 {
+				w = W32
+				src = Imm(int64(uint32(ins.Imm)))
+			}
+			if ins.Source() == isa.SrcX {
+				src = Reg(ins.Src)
+			}
+			be.Branch(ins.JumpOp(), w, ins.Dst, l.blind(src), l.labels[t])
+		}
+	case isa.ClassLD:
+		switch ins.Mode() {
+		case isa.ModeIMM:
+			if ins.Src != isa.LDDWImm {
+				return fmt.Errorf("jit: pc %d: lddw with src %d is resolved by vm.Load", pc, ins.Src)
+			}
+			var key int64
+			if l.cfg.Blind {
+				key = l.cfg.Key() | 1
+			}
+			be.LoadImm64(ins.Dst, uint64(ins.Imm), key)
+		default:
+			next := be.NewLabel()
+			be.ExitToGo(ExitLegacy, pc, Imm(0), next)
+			be.Bind(next)
+		}
+	case isa.ClassLDX:
+		size := ins.Size().Bytes()
+		be.Load(l.access(pc, ins.Src, ins.Offset, size, false, false), ins.Dst, ins.Mode() == isa.ModeMEMSX)
+	case isa.ClassST:
+		size := ins.Size().Bytes()
+		be.Store(l.access(pc, ins.Dst, ins.Offset, size, true, false), l.blind(Imm(ins.Imm)))
+	case isa.ClassSTX:
+		size := ins.Size().Bytes()
+		if ins.Mode() == isa.ModeATOMIC {
+			if l.cfg.BigEndian {
+				next := be.NewLabel()
+				be.ExitToGo(ExitAtomic, pc, Imm(0), next)
+				be.Bind(next)
+				break
+			}
+			be.Atomic(l.access(pc, ins.Dst, ins.Offset, size, true, true), isa.AtomicOp(ins.Imm), ins.Src)
+			break
+		}
+		be.Store(l.access(pc, ins.Dst, ins.Offset, size, true, false), Reg(ins.Src))
+	}
+	return nil
+}
+
+// writesDst reports whether ins writes its dst register.
+func writesDst(ins isa.Instruction) bool {
+	switch ins.Class() {
+	case isa.ClassALU, isa.ClassALU64, isa.ClassLDX:
+		return true
+	case isa.ClassLD:
+		return ins.Mode() == isa.ModeIMM
+	}
+	return false
+}
