@@ -250,3 +250,12 @@ func (p *Program) advance(pc int, n uint64) int {
 	}
 	return pc
 }
+
+// Load verifies and loads p as vm.Load does, then compiles it for the host.
+func Load(p isa.Program, opts *vm.Options) (*Program, error) {
+	vp, err := vm.Load(p, opts)
+	if err != nil {
+		return nil, err
+	}
+	return Compile(vp, nil)
+}
