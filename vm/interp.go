@@ -58,50 +58,146 @@ func (p *Program) memFault(m *Memory, pc int, a uint64, n int, write bool) *Erro
 	return e
 }
 
-// run is the interpreter loop.
+// state is what the interpreter loop keeps out of its registers: what
+// the rare instructions and the slow paths need.
+type state struct {
+	p      *Program
+	m      *Memory
+	tr     *tracer
+	left   uint64 // instructions left in the budget, when tracing
+	depth  int
+	err    *Error
+}
+
+// slow runs before an instruction when the loop's budget counter is 0:
+// the budget is exhausted, or the run is traced (the loop's counter is then
+// kept at 0 and the true one is st.left). It returns the new value of the
+// loop's counter, and sets st.err when the run must stop.
+//
+//go:noinline
+func (st *state) slow(pc int, regs *[16]uint64) uint64 {
+	if st.tr == nil || st.left == 0 {
+		st.err = &Error{Kind: KindBudget, PC: pc, Reason: "budget exhausted"}
+		return 0
+	}
+	st.left--
+	st.tr.step(pc, regs)
+	return 1
+}
+
+//go:noinline
+func (st *state) invalid(pc int, ins *insn) {
+	st.err = &Error{Kind: KindFault, PC: pc, Fault: FaultInvalid, Reason: invalidReasons[ins.imm%uint64(len(invalidReasons))]}
+	if ins.op != opInvalid {
+		st.err.Reason = "internal opcode " + itoa(int64(ins.op))
+	}
+}
+
+//go:noinline
+func (st *state) memFault(pc int, a uint64, n int, write bool) {
+	st.err = st.p.memFault(st.m, pc, a, n, write)
+}
+
+// call runs a helper call (opCall, opCallUnk, opCallX); it reports
+// whether the run must stop (an error, or a halt with r0 set).
+//
+//go:noinline
+func (st *state) call(pc int, ins *insn, regs *[16]uint64) bool {
+	p := st.p
+	var h *Helper
+	var fn HelperFunc
+	switch ins.op {
+	case opCall:
+		h, fn = p.hinfo[ins.imm], p.helpers[ins.imm]
+	case opCallUnk:
+		st.err = &Error{Kind: KindFault, PC: pc, Fault: FaultBadCall, Helper: int32(ins.imm), Reason: "unknown helper " + itoa(int64(int32(ins.imm)))}
+		return true
+	default:
+		id := regs[ins.dst&15]
+		if id <= math.MaxInt32 {
+			h = p.opts.Helpers.Lookup(int32(id))
+		}
+		if h == nil || h.Fn == nil {
+			st.err = &Error{Kind: KindFault, PC: pc, Fault: FaultBadCall, Helper: int32(id), Reason: "unknown helper " + itoa(int64(id))}
+			return true
+		}
+		fn = h.Fn
+	}
+	r0, err := fn(st.m, regs[1], regs[2], regs[3], regs[4], regs[5])
+	regs[0] = r0
+	if err != nil {
+		if errors.Is(err, ErrHalt) {
+			return true
+		}
+		st.err = &Error{Kind: KindHelper, PC: pc, Helper: h.ID, Reason: h.Name, Err: err}
+		return true
+	}
+	return false
+}
+
+// callLocal enters the function at ins.off; it returns the next pc, or -1
+// on a stack overflow.
+//
+//go:noinline
+func (st *state) callLocal(pc int, ins *insn, regs *[16]uint64) int {
+	m := st.m
+	if st.depth+1 >= len(m.frames) {
+		st.err = &Error{Kind: KindFault, PC: pc, Fault: FaultStackOverflow, Reason: "call depth above " + itoa(int64(len(m.frames)))}
+		return -1
+	}
+	f := &m.frames[st.depth]
+	f.ret = pc + 1
+	f.r6, f.r7, f.r8, f.r9 = regs[6], regs[7], regs[8], regs[9]
+	st.depth++
+	regs[10] = Addr(RegionStack, uint32((len(m.frames)-st.depth)*len(m.stack)/len(m.frames)))
+	return int(ins.off)
+}
+
+// ret returns from a local function and gives the pc to continue at.
+//
+//go:noinline
+func (st *state) ret(regs *[16]uint64) int {
+	m := st.m
+	st.depth--
+	f := &m.frames[st.depth]
+	regs[6], regs[7], regs[8], regs[9] = f.r6, f.r7, f.r8, f.r9
+	regs[10] = Addr(RegionStack, uint32((len(m.frames)-st.depth)*len(m.stack)/len(m.frames)))
+	return f.ret
+}
+
+// run is the interpreter loop. It keeps few variables live (code, pc, n,
+// limit, m, the registers) and moves everything rare out of line, so the
+// compiler keeps them in machine registers.
 func (p *Program) run(m *Memory, env *Env) (Result, *Error) {
 	if env == nil {
 		env = &emptyEnv
 	}
 	var regs [16]uint64
 	regs[1], regs[2], regs[10] = p.EntryRegs(m)
-	code := p.code
-	stackTop := uint64(p.opts.StackSize * p.opts.MaxCallDepth)
-	frameSize := uint64(p.opts.StackSize)
-	maxDepth := len(m.frames)
-	depth := 0
-	pc := 0
-	var n uint64 // instructions executed
+	st := state{p: p, m: m}
 	budget := env.Budget
 	if budget == 0 {
 		budget = math.MaxUint64
 	}
-	limit := budget
-	var tr *tracer
+	left := budget // instructions left; 0 sends the loop to st.slow
 	if env.Trace != nil {
-		tr = newTracer(p, env.Trace)
-		limit = 0
+		st.tr = newTracer(p, env.Trace)
+		st.left, left = budget, 0
 	}
-	var err *Error
+	code := p.code
+	pc := 0
 
 loop:
 	for {
 		ins := &code[pc]
-		if n >= limit {
-			if n >= budget {
-				err = &Error{Kind: KindBudget, PC: pc, Reason: "budget exhausted"}
+		if left == 0 {
+			if left = st.slow(pc, &regs); st.err != nil {
 				break loop
 			}
-			if tr != nil {
-				tr.step(pc, &regs)
-			}
 		}
-		n++
+		left--
 		d, s := ins.dst&15, ins.src&15
 		switch ins.op {
-		case opInvalid:
-			err = &Error{Kind: KindFault, PC: pc, Fault: FaultInvalid, Reason: invalidReasons[ins.imm%uint64(len(invalidReasons))]}
-			break loop
 		case opNop:
 
 		// ALU64
@@ -497,69 +593,25 @@ loop:
 				continue
 			}
 
-
 		// Calls
 		case opLddw:
 			regs[d] = ins.imm
 			pc += 2
 			continue
-		case opCall:
-			k := int(ins.imm)
-			r0, herr := p.helpers[k](m, regs[1], regs[2], regs[3], regs[4], regs[5])
-			if herr != nil {
-				if errors.Is(herr, ErrHalt) {
-					regs[0] = r0
-					break loop
-				}
-				h := p.hinfo[k]
-				err = &Error{Kind: KindHelper, PC: pc, Helper: h.ID, Reason: h.Name, Err: herr}
+		case opCall, opCallUnk, opCallX:
+			if st.call(pc, ins, &regs) {
 				break loop
 			}
-			regs[0] = r0
-		case opCallUnk:
-			err = &Error{Kind: KindFault, PC: pc, Fault: FaultBadCall, Helper: int32(ins.imm), Reason: "unknown helper " + itoa(int64(int32(ins.imm)))}
-			break loop
-		case opCallX:
-			id := regs[d]
-			var h *Helper
-			if id <= math.MaxInt32 {
-				h = p.opts.Helpers.Lookup(int32(id))
-			}
-			if h == nil || h.Fn == nil {
-				err = &Error{Kind: KindFault, PC: pc, Fault: FaultBadCall, Helper: int32(id), Reason: "unknown helper " + itoa(int64(id))}
-				break loop
-			}
-			r0, herr := h.Fn(m, regs[1], regs[2], regs[3], regs[4], regs[5])
-			if herr != nil {
-				if errors.Is(herr, ErrHalt) {
-					regs[0] = r0
-					break loop
-				}
-				err = &Error{Kind: KindHelper, PC: pc, Helper: h.ID, Reason: h.Name, Err: herr}
-				break loop
-			}
-			regs[0] = r0
 		case opCallLocal:
-			if depth+1 >= maxDepth {
-				err = &Error{Kind: KindFault, PC: pc, Fault: FaultStackOverflow, Reason: "call depth above " + itoa(int64(maxDepth))}
+			if pc = st.callLocal(pc, ins, &regs); pc < 0 {
 				break loop
 			}
-			f := &m.frames[depth]
-			f.ret = pc + 1
-			f.r6, f.r7, f.r8, f.r9 = regs[6], regs[7], regs[8], regs[9]
-			depth++
-			regs[10] = Addr(RegionStack, uint32(stackTop-uint64(depth)*frameSize))
-			pc = int(ins.off)
 			continue
 		case opExit:
-			if depth == 0 {
+			if st.depth == 0 {
 				break loop
 			}
-			depth--
-			f := &m.frames[depth]
-			regs[6], regs[7], regs[8], regs[9] = f.r6, f.r7, f.r8, f.r9
-			regs[10] = Addr(RegionStack, uint32(stackTop-uint64(depth)*frameSize))
-			pc = f.ret
+			pc = st.ret(&regs)
 			continue
 
 		// Memory
@@ -568,7 +620,7 @@ loop:
 			if b := m.rd(a, 1); b != nil {
 				regs[d] = uint64(b[0])
 			} else {
-				err = p.memFault(m, pc, a, 1, false)
+				st.memFault(pc, a, 1, false)
 				break loop
 			}
 		case opLdxHLE:
@@ -576,7 +628,7 @@ loop:
 			if b := m.rd(a, 2); b != nil {
 				regs[d] = uint64(binary.LittleEndian.Uint16(b))
 			} else {
-				err = p.memFault(m, pc, a, 2, false)
+				st.memFault(pc, a, 2, false)
 				break loop
 			}
 		case opLdxHBE:
@@ -584,7 +636,7 @@ loop:
 			if b := m.rd(a, 2); b != nil {
 				regs[d] = uint64(binary.BigEndian.Uint16(b))
 			} else {
-				err = p.memFault(m, pc, a, 2, false)
+				st.memFault(pc, a, 2, false)
 				break loop
 			}
 		case opLdxWLE:
@@ -592,7 +644,7 @@ loop:
 			if b := m.rd(a, 4); b != nil {
 				regs[d] = uint64(binary.LittleEndian.Uint32(b))
 			} else {
-				err = p.memFault(m, pc, a, 4, false)
+				st.memFault(pc, a, 4, false)
 				break loop
 			}
 		case opLdxWBE:
@@ -600,7 +652,7 @@ loop:
 			if b := m.rd(a, 4); b != nil {
 				regs[d] = uint64(binary.BigEndian.Uint32(b))
 			} else {
-				err = p.memFault(m, pc, a, 4, false)
+				st.memFault(pc, a, 4, false)
 				break loop
 			}
 		case opLdxDWLE:
@@ -608,7 +660,7 @@ loop:
 			if b := m.rd(a, 8); b != nil {
 				regs[d] = uint64(binary.LittleEndian.Uint64(b))
 			} else {
-				err = p.memFault(m, pc, a, 8, false)
+				st.memFault(pc, a, 8, false)
 				break loop
 			}
 		case opLdxDWBE:
@@ -616,7 +668,7 @@ loop:
 			if b := m.rd(a, 8); b != nil {
 				regs[d] = uint64(binary.BigEndian.Uint64(b))
 			} else {
-				err = p.memFault(m, pc, a, 8, false)
+				st.memFault(pc, a, 8, false)
 				break loop
 			}
 		case opLdxSB:
@@ -624,7 +676,7 @@ loop:
 			if b := m.rd(a, 1); b != nil {
 				regs[d] = uint64(int64(int8(b[0])))
 			} else {
-				err = p.memFault(m, pc, a, 1, false)
+				st.memFault(pc, a, 1, false)
 				break loop
 			}
 		case opLdxSHLE:
@@ -632,7 +684,7 @@ loop:
 			if b := m.rd(a, 2); b != nil {
 				regs[d] = uint64(int64(int16(binary.LittleEndian.Uint16(b))))
 			} else {
-				err = p.memFault(m, pc, a, 2, false)
+				st.memFault(pc, a, 2, false)
 				break loop
 			}
 		case opLdxSHBE:
@@ -640,7 +692,7 @@ loop:
 			if b := m.rd(a, 2); b != nil {
 				regs[d] = uint64(int64(int16(binary.BigEndian.Uint16(b))))
 			} else {
-				err = p.memFault(m, pc, a, 2, false)
+				st.memFault(pc, a, 2, false)
 				break loop
 			}
 		case opLdxSWLE:
@@ -648,7 +700,7 @@ loop:
 			if b := m.rd(a, 4); b != nil {
 				regs[d] = uint64(int64(int32(binary.LittleEndian.Uint32(b))))
 			} else {
-				err = p.memFault(m, pc, a, 4, false)
+				st.memFault(pc, a, 4, false)
 				break loop
 			}
 		case opLdxSWBE:
@@ -656,7 +708,7 @@ loop:
 			if b := m.rd(a, 4); b != nil {
 				regs[d] = uint64(int64(int32(binary.BigEndian.Uint32(b))))
 			} else {
-				err = p.memFault(m, pc, a, 4, false)
+				st.memFault(pc, a, 4, false)
 				break loop
 			}
 		case opStB:
@@ -664,7 +716,7 @@ loop:
 			if b := m.wr(a, 1); b != nil {
 				b[0] = byte(ins.imm)
 			} else {
-				err = p.memFault(m, pc, a, 1, true)
+				st.memFault(pc, a, 1, true)
 				break loop
 			}
 		case opStHLE:
@@ -672,7 +724,7 @@ loop:
 			if b := m.wr(a, 2); b != nil {
 				binary.LittleEndian.PutUint16(b, uint16(ins.imm))
 			} else {
-				err = p.memFault(m, pc, a, 2, true)
+				st.memFault(pc, a, 2, true)
 				break loop
 			}
 		case opStHBE:
@@ -680,7 +732,7 @@ loop:
 			if b := m.wr(a, 2); b != nil {
 				binary.BigEndian.PutUint16(b, uint16(ins.imm))
 			} else {
-				err = p.memFault(m, pc, a, 2, true)
+				st.memFault(pc, a, 2, true)
 				break loop
 			}
 		case opStWLE:
@@ -688,7 +740,7 @@ loop:
 			if b := m.wr(a, 4); b != nil {
 				binary.LittleEndian.PutUint32(b, uint32(ins.imm))
 			} else {
-				err = p.memFault(m, pc, a, 4, true)
+				st.memFault(pc, a, 4, true)
 				break loop
 			}
 		case opStWBE:
@@ -696,7 +748,7 @@ loop:
 			if b := m.wr(a, 4); b != nil {
 				binary.BigEndian.PutUint32(b, uint32(ins.imm))
 			} else {
-				err = p.memFault(m, pc, a, 4, true)
+				st.memFault(pc, a, 4, true)
 				break loop
 			}
 		case opStDWLE:
@@ -704,7 +756,7 @@ loop:
 			if b := m.wr(a, 8); b != nil {
 				binary.LittleEndian.PutUint64(b, ins.imm)
 			} else {
-				err = p.memFault(m, pc, a, 8, true)
+				st.memFault(pc, a, 8, true)
 				break loop
 			}
 		case opStDWBE:
@@ -712,7 +764,7 @@ loop:
 			if b := m.wr(a, 8); b != nil {
 				binary.BigEndian.PutUint64(b, ins.imm)
 			} else {
-				err = p.memFault(m, pc, a, 8, true)
+				st.memFault(pc, a, 8, true)
 				break loop
 			}
 		case opStxB:
@@ -720,7 +772,7 @@ loop:
 			if b := m.wr(a, 1); b != nil {
 				b[0] = byte(regs[s])
 			} else {
-				err = p.memFault(m, pc, a, 1, true)
+				st.memFault(pc, a, 1, true)
 				break loop
 			}
 		case opStxHLE:
@@ -728,7 +780,7 @@ loop:
 			if b := m.wr(a, 2); b != nil {
 				binary.LittleEndian.PutUint16(b, uint16(regs[s]))
 			} else {
-				err = p.memFault(m, pc, a, 2, true)
+				st.memFault(pc, a, 2, true)
 				break loop
 			}
 		case opStxHBE:
@@ -736,7 +788,7 @@ loop:
 			if b := m.wr(a, 2); b != nil {
 				binary.BigEndian.PutUint16(b, uint16(regs[s]))
 			} else {
-				err = p.memFault(m, pc, a, 2, true)
+				st.memFault(pc, a, 2, true)
 				break loop
 			}
 		case opStxWLE:
@@ -744,7 +796,7 @@ loop:
 			if b := m.wr(a, 4); b != nil {
 				binary.LittleEndian.PutUint32(b, uint32(regs[s]))
 			} else {
-				err = p.memFault(m, pc, a, 4, true)
+				st.memFault(pc, a, 4, true)
 				break loop
 			}
 		case opStxWBE:
@@ -752,7 +804,7 @@ loop:
 			if b := m.wr(a, 4); b != nil {
 				binary.BigEndian.PutUint32(b, uint32(regs[s]))
 			} else {
-				err = p.memFault(m, pc, a, 4, true)
+				st.memFault(pc, a, 4, true)
 				break loop
 			}
 		case opStxDWLE:
@@ -760,7 +812,7 @@ loop:
 			if b := m.wr(a, 8); b != nil {
 				binary.LittleEndian.PutUint64(b, regs[s])
 			} else {
-				err = p.memFault(m, pc, a, 8, true)
+				st.memFault(pc, a, 8, true)
 				break loop
 			}
 		case opStxDWBE:
@@ -768,13 +820,13 @@ loop:
 			if b := m.wr(a, 8); b != nil {
 				binary.BigEndian.PutUint64(b, regs[s])
 			} else {
-				err = p.memFault(m, pc, a, 8, true)
+				st.memFault(pc, a, 8, true)
 				break loop
 			}
 		case opAtomicW, opAtomicDW:
 			if e := p.atomic(m, ins, &regs); e != nil {
 				e.PC = pc
-				err = e
+				st.err = e
 				break loop
 			}
 		case opLdAbsB, opLdAbsH, opLdAbsW, opLdIndB, opLdIndH, opLdIndW:
@@ -782,17 +834,21 @@ loop:
 				regs[0] = 0
 				break loop
 			}
-		default:
-			err = &Error{Kind: KindFault, PC: pc, Fault: FaultInvalid, Reason: "internal opcode " + itoa(int64(ins.op))}
+		default: // opInvalid
+			st.invalid(pc, ins)
 			break loop
 		}
 		pc++
 	}
-	if tr != nil {
-		tr.finish(&regs, err)
+	if st.tr != nil {
+		st.tr.finish(&regs, st.err)
 	}
-	if err != nil {
-		return Result{Insns: n}, err
+	n := budget - left // instructions executed
+	if st.tr != nil {
+		n = budget - st.left
+	}
+	if st.err != nil {
+		return Result{Insns: n}, st.err
 	}
 	return Result{R0: regs[0], Insns: n}, nil
 }
