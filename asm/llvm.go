@@ -423,7 +423,11 @@ func llvmALUOperand(p *parser, s *stmt, op isa.ALUOp, dstW, signed bool, sx int1
 			return err
 		}
 		if srcW != dstW {
-			return p.errAt(at, "register %s does not match the width of the destination", at.text)
+			if !(op == isa.ALUMov && sx == 0 && srcW && !signed) {
+				return p.errAt(at, "register %s does not match the width of the destination", at.text)
+			}
+			// "r2 = w3" (clang -S output): a 32-bit move, zero-extending.
+			ins.Opcode = uint8(isa.ClassALU) | uint8(op)
 		}
 		ins.Opcode |= uint8(isa.SrcX)
 		ins.Src = src
@@ -513,6 +517,9 @@ func parseLLVMAssign(p *parser, s *stmt, dstW bool) error {
 			}
 			ins.Imm = map[string]int64{"16": 16, "32": 32, "64": 64}[width]
 			return nil
+		}
+		if nt := p.peekAt(1); nt.kind == tIdent && strings.EqualFold(nt.text, "ll") {
+			return p.errAt(t, "unresolved symbol %q (relocations are not supported)", t.text)
 		}
 		switch {
 		case strings.HasPrefix(name, "atomic_fetch_"):

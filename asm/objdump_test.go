@@ -5,6 +5,7 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -189,5 +190,46 @@ func checkRoundTrip(t *testing.T, name string, p isa.Program, data []byte, order
 		if diff := cmp.Diff(data, b); diff != "" {
 			t.Errorf("%s %s: round trip differs (-want +got):\n%s", name, d.name, diff)
 		}
+	}
+}
+
+// The clang -S output in testdata assembles to the code of the matching
+// object (for the files without relocations, which need a linker).
+func TestClangAssemblyTestdata(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*.s")
+	if len(files) == 0 {
+		t.Fatal("no assembler files in testdata (run make testdata)")
+	}
+	checked := 0
+	for _, path := range files {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := AssembleLLVM(string(src))
+		if err != nil {
+			if strings.Contains(err.Error(), "unresolved symbol") {
+				t.Logf("%s: %v: skipped", path, err)
+				continue
+			}
+			t.Errorf("%s: %v", path, err)
+			continue
+		}
+		secs, order := readObject(t, strings.TrimSuffix(path, ".s")+".o")
+		var want []byte
+		for _, s := range secs {
+			want = append(want, s.data...)
+		}
+		got, err := isa.Encode(p, order)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: code differs from the object (-want +got):\n%s", path, diff)
+		}
+		checked++
+	}
+	if checked == 0 {
+		t.Error("no assembler file checked")
 	}
 }

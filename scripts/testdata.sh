@@ -13,7 +13,7 @@ if ! command -v "$CLANG" >/dev/null 2>&1; then
 fi
 "$CLANG" --version | head -1
 
-# build DIR SUFFIX FLAGS...: compile DIR/*.c to DIR/*SUFFIX.
+# build DIR SUFFIX FLAGS...: compile DIR/*.c to objects DIR/*SUFFIX.
 build() {
 	dir=$1
 	suffix=$2
@@ -26,10 +26,25 @@ build() {
 	done
 }
 
+# build_s DIR SUFFIX FLAGS...: compile DIR/*.c to assembler text DIR/*SUFFIX.
+build_s() {
+	dir=$1
+	suffix=$2
+	shift 2
+	for c in "$dir"/*.c; do
+		[ -e "$c" ] || continue
+		o=${c%.c}$suffix
+		echo "  $o"
+		(cd "$dir" && "$CLANG" "$@" -S "$(basename "$c")" -o "$(basename "$o")")
+	done
+}
+
 # asm: objects whose llvm-objdump -d output the LLVM-dialect disassembler
-# must reproduce, in both byte orders.
+# must reproduce, in both byte orders, and the clang -S text the LLVM-dialect
+# assembler must turn into the same code.
 build asm/testdata .o -target bpfel -O2 -mcpu=v3 -g0
 build asm/testdata .eb.o -target bpfeb -O2 -mcpu=v3 -g0
+build_s asm/testdata .s -target bpfel -O2 -mcpu=v3 -g0
 
 # testdata/ebpf: the C corpus of package elf (maps, helpers, tail calls,
 # globals, callbacks), in both byte orders.
