@@ -183,7 +183,7 @@ func Parse(data []byte) (obj *Object, err error) {
 	}()
 	f, err := delf.NewFile(bytes.NewReader(data))
 	if err != nil {
-		return nil, errorf("%v", err)
+		return nil, errorf("not a valid ELF object: %v", err)
 	}
 	l := &linker{f: f, file: data}
 	if err := l.parse(); err != nil {
