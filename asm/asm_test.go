@@ -46,6 +46,8 @@ func TestAssembleConformance(t *testing.T) {
 		{"lock or32 [%r1], %r2", []I{{Opcode: 0xc3, Dst: 1, Src: 2, Imm: 0x40}}},
 		{"lock fetch xor [%r1], %r2", []I{{Opcode: 0xdb, Dst: 1, Src: 2, Imm: 0xa1}}},
 		{"lock xchg32 [%r1], %r2", []I{{Opcode: 0xc3, Dst: 1, Src: 2, Imm: 0xe1}}},
+		{"lock fetch32 and [%r1], %r2", []I{{Opcode: 0xc3, Dst: 1, Src: 2, Imm: 0x51}}},
+		{"lock32 cmpxchg [%r1], %r2", []I{{Opcode: 0xc3, Dst: 1, Src: 2, Imm: 0xf1}}},
 		{"lock cmpxchg [%r1-8], %r2", []I{{Opcode: 0xdb, Dst: 1, Src: 2, Offset: -8, Imm: 0xf1}}},
 		{"ja +1\nexit\nexit", []I{{Opcode: 0x05, Offset: 1}, {Opcode: 0x95}, {Opcode: 0x95}}},
 		{"ja32 -1", []I{{Opcode: 0x06, Imm: -1}}},

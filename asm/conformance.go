@@ -229,19 +229,25 @@ func parseConformance(p *parser, s *stmt) error {
 	}
 	ins := &s.ins
 	switch name {
-	case "lock":
-		// lock [fetch] op[32]
-		parts := []string{"lock"}
-		if t := p.peek(); t.kind == tIdent && strings.EqualFold(t.text, "fetch") {
-			p.next()
-			parts = append(parts, "fetch")
+	case "lock", "lock32":
+		// lock [fetch] op[32]; the 32 may also follow "lock" or "fetch".
+		is32 := name == "lock32"
+		var words []string
+		for p.peek().kind == tIdent {
+			w := strings.ToLower(p.next().text)
+			if strings.HasSuffix(w, "32") {
+				is32, w = true, strings.TrimSuffix(w, "32")
+			}
+			words = append(words, w)
 		}
-		t := p.next()
-		if t.kind != tIdent {
+		if len(words) == 0 {
+			t := p.peek()
 			return p.errAt(t, "expected an atomic operation, found %v", t)
 		}
-		parts = append(parts, strings.ToLower(t.text))
-		name = strings.Join(parts, " ")
+		name = "lock " + strings.Join(words, " ")
+		if is32 {
+			name += "32"
+		}
 		if _, ok := byName[name]; !ok {
 			return p.errAt(mt, "unknown atomic operation %q", name)
 		}

@@ -16,6 +16,7 @@ const (
 	LLVM                       // pseudo-C dialect of llvm-objdump
 )
 
+// String returns the dialect's name, "conformance" or "llvm".
 func (d Dialect) String() string {
 	if d == LLVM {
 		return "llvm"

@@ -10,7 +10,17 @@
 //
 // Both assemblers return an isa.Program indexed by slot (a lddw is followed
 // by its zero continuation slot), and report the first problem as an
-// *Error carrying the line and column.
+// *Error carrying the line and column (1-based, in characters). Format and
+// FormatLLVM print a single instruction, for error messages and traces.
+// Dialect, ParseDialect, AssembleDialect and DisassembleDialect select a
+// dialect by value; DetectDialect and AssembleAuto guess it from the text
+// (no text assembles in both dialects to different programs, so trying the
+// other dialect when the guess fails is safe).
+//
+// Disassembly prints jump and call targets as signed offsets, never
+// generated labels: the text then reassembles to the same bytes whatever
+// the targets (outside the program, inside a lddw), and each line stands
+// alone. Both assemblers take labels too.
 //
 // # Conformance dialect
 //
@@ -30,7 +40,8 @@
 // le16/32/64, be16/32/64, bswap16/32/64 (also swap16/32/64), ldx{b,h,w,dw},
 // ldxs{b,h,w}, st{b,h,w,dw}, stx{b,h,w,dw}, lddw, ldabs{b,h,w},
 // ldind{b,h,w} %rSRC, imm, "lock [fetch] add|or|and|xor[32]",
-// "lock xchg[32]", "lock cmpxchg[32]", ja, ja32 (also gotol), the
+// "lock xchg[32]", "lock cmpxchg[32]" (the 32 may also follow "lock" or
+// "fetch"), ja, ja32 (also gotol), the
 // conditional jumps with an optional 32 suffix, "call N", "call %rN"
 // (callx, register in dst; also "callx %rN"), "call local label|offset"
 // (src 1), and exit. Extensions for the rest of the instruction set: "call
@@ -52,7 +63,10 @@
 //     "w2 = xchg32_32(r1 + 0, w2)", "w0 = cmpxchg32_32(r1 + 0, w0, w2)".
 //   - Loads, stores and the non-fetching atomics name r registers, as
 //     llvm-objdump does by default (without +alu32); the assembler accepts
-//     w registers there too.
+//     w registers there too. (Without +alu32, LLVM 14 also prints every
+//     32-bit atomic with a fetch as "lock *(u32 *)(...) += r2", ignoring the
+//     operation in imm: a bug not to copy; the tests compare those with
+//     llvm-objdump --mattr=+alu32.)
 //   - llvm-objdump prints local calls (src 1) and helper calls the same way,
 //     "call N"; DisassembleLLVM prints local calls "call pc+N" / "call pc-N"
 //     (the kernel's notation) so they reassemble to the same bytes, and
@@ -70,8 +84,13 @@
 //     address and hex-bytes prefix of an llvm-objdump line, its
 //     "0000000000000040 <name>:" symbol lines (which define labels) and its
 //     relocation and header lines, so llvm-objdump output assembles as is.
-//     Labels ("name:") and "goto label" are accepted too. Assembler
-//     directives of clang -S output (".text", ".globl", ...) are ignored.
+//     Labels ("name:") and "goto label" are accepted too, so clang -S output
+//     assembles: its directives (".text", ".globl", ...) are ignored and its
+//     "r2 = w3" (a zero-extending 32-bit move) is taken as "w2 = w3"; a
+//     symbol reference ("r1 = counters ll") is an error, as it needs a
+//     relocation.
+//   - Immediates print in decimal, as LLVM prints them; the assembler also
+//     takes hex.
 //
 // # Raw slots
 //

@@ -14,6 +14,7 @@ type Error struct {
 	Msg  string // what is wrong
 }
 
+// Error formats the error as "line L, col C: message".
 func (e *Error) Error() string {
 	return fmt.Sprintf("line %d, col %d: %s", e.Line, e.Col, e.Msg)
 }
@@ -71,7 +72,19 @@ func stripComment(line string) string {
 // the LLVM dialect the operators of llvmOps are recognised.
 func lex(line string, lineNo int, llvm bool) ([]token, error) {
 	var toks []token
-	col := func(i int) int { return utf8.RuneCountInString(line[:i]) + 1 }
+	ascii := true
+	for i := 0; i < len(line); i++ {
+		if line[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	col := func(i int) int {
+		if ascii {
+			return i + 1
+		}
+		return utf8.RuneCountInString(line[:i]) + 1
+	}
 	for i := 0; i < len(line); {
 		c := line[i]
 		switch {
