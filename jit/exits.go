@@ -120,9 +120,11 @@ func (p *Program) legacy(st *state, m *vm.Memory, pc int) bool {
 
 var misalignedMu sync.Mutex
 
-// atomicBE runs the atomic at pc of a big-endian program (the JIT only runs
-// on little-endian hosts, so memory words are byte-swapped).
-func (p *Program) atomicBE(st *state, m *vm.Memory, pc int) *vm.Error {
+// atomicGo runs the atomic at pc in Go (for big-endian programs, and in
+// stepPrefix). The JIT only runs on little-endian hosts, so the memory words
+// of a big-endian program are byte-swapped.
+func (p *Program) atomicGo(st *state, m *vm.Memory, pc int) *vm.Error {
+	swap := p.opts.Order == binary.BigEndian
 	addr, size, _, _ := p.memAccess(st, pc)
 	if e := check(m, pc, addr, size, true, true); e != nil {
 		return e
@@ -156,33 +158,26 @@ func (p *Program) atomicBE(st *state, m *vm.Memory, pc int) *vm.Error {
 	switch {
 	case uintptr(ptr)%uintptr(size) != 0:
 		misalignedMu.Lock()
-		if size == 8 {
-			old = binary.BigEndian.Uint64(b)
-			if v, ok := apply(old); ok {
-				binary.BigEndian.PutUint64(b, v)
-			}
-		} else {
-			old = uint64(binary.BigEndian.Uint32(b))
-			if v, ok := apply(old); ok {
-				binary.BigEndian.PutUint32(b, uint32(v))
-			}
+		old, _ = m.Load(addr, size)
+		if v, ok := apply(old); ok {
+			m.Store(addr, size, v)
 		}
 		misalignedMu.Unlock()
 	case size == 8:
 		for {
 			raw := atomic.LoadUint64((*uint64)(ptr))
-			old = bits.ReverseBytes64(raw)
+			old = cv64(raw, swap)
 			v, ok := apply(old)
-			if !ok || atomic.CompareAndSwapUint64((*uint64)(ptr), raw, bits.ReverseBytes64(v)) {
+			if !ok || atomic.CompareAndSwapUint64((*uint64)(ptr), raw, cv64(v, swap)) {
 				break
 			}
 		}
 	default:
 		for {
 			raw := atomic.LoadUint32((*uint32)(ptr))
-			old = uint64(bits.ReverseBytes32(raw))
+			old = uint64(cv32(raw, swap))
 			v, ok := apply(old)
-			if !ok || atomic.CompareAndSwapUint32((*uint32)(ptr), raw, bits.ReverseBytes32(uint32(v))) {
+			if !ok || atomic.CompareAndSwapUint32((*uint32)(ptr), raw, cv32(uint32(v), swap)) {
 				break
 			}
 		}
@@ -194,4 +189,18 @@ func (p *Program) atomicBE(st *state, m *vm.Memory, pc int) *vm.Error {
 		st.regs[ins.Src&15] = old
 	}
 	return nil
+}
+
+func cv64(v uint64, swap bool) uint64 {
+	if swap {
+		return bits.ReverseBytes64(v)
+	}
+	return v
+}
+
+func cv32(v uint32, swap bool) uint32 {
+	if swap {
+		return bits.ReverseBytes32(v)
+	}
+	return v
 }

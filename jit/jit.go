@@ -219,7 +219,11 @@ func (p *Program) run(st *state, m *vm.Memory, env *vm.Env) (vm.Result, *vm.Erro
 		case ExitBudget:
 			k := uint64(p.code.block[pc])
 			if remaining < k {
-				return vm.Result{Insns: insns}, &vm.Error{Kind: vm.KindBudget, PC: p.advance(pc, remaining), Reason: "budget exhausted"}
+				end, e := p.stepPrefix(st, m, pc, remaining)
+				if e != nil {
+					return vm.Result{Insns: insns + remaining}, e
+				}
+				return vm.Result{Insns: insns + remaining}, &vm.Error{Kind: vm.KindBudget, PC: end, Reason: "budget exhausted"}
 			}
 			give = min(remaining, p.quantum+k)
 			runtime.Gosched()
@@ -230,7 +234,7 @@ func (p *Program) run(st *state, m *vm.Memory, env *vm.Env) (vm.Result, *vm.Erro
 				return vm.Result{R0: 0, Insns: insns}, nil
 			}
 		case ExitAtomic:
-			if e := p.atomicBE(st, m, pc); e != nil {
+			if e := p.atomicGo(st, m, pc); e != nil {
 				return vm.Result{Insns: insns}, e
 			}
 		case ExitDepth:
@@ -241,14 +245,6 @@ func (p *Program) run(st *state, m *vm.Memory, env *vm.Env) (vm.Result, *vm.Erro
 			panic(fmt.Sprintf("jit: bad exit reason %d at pc %d", st.reason, pc))
 		}
 	}
-}
-
-// advance returns the pc reached after n instructions from pc in a straight line.
-func (p *Program) advance(pc int, n uint64) int {
-	for ; n > 0 && pc < len(p.insns); n-- {
-		pc += p.insns[pc].Slots()
-	}
-	return pc
 }
 
 // Load verifies and loads p as vm.Load does, then compiles it for the host.

@@ -1,0 +1,348 @@
+package jit_test
+
+import (
+	"encoding/binary"
+	"flag"
+	"math/rand"
+	"testing"
+
+	"github.com/iovm/iovm/isa"
+	"github.com/iovm/iovm/jit"
+	"github.com/iovm/iovm/vm"
+)
+
+var diffN = flag.Int("diff.n", 3000, "number of generated programs in TestDiff")
+
+// byteSource turns fuzzer bytes into choices; it yields zeros when empty.
+type byteSource struct {
+	b []byte
+	r *rand.Rand
+}
+
+func (s *byteSource) intn(n int) int {
+	if n <= 1 {
+		return 0
+	}
+	if s.r != nil {
+		return s.r.Intn(n)
+	}
+	var v uint32
+	for i := 0; i < 4; i++ {
+		v <<= 8
+		if len(s.b) > 0 {
+			v |= uint32(s.b[0])
+			s.b = s.b[1:]
+		}
+	}
+	return int(v % uint32(n))
+}
+
+func (s *byteSource) imm() int64 {
+	switch s.intn(8) {
+	case 0:
+		return 0
+	case 1:
+		return -1
+	case 2:
+		return int64(int32(-1 << 31))
+	case 3:
+		return int64(s.intn(64))
+	case 4:
+		return int64(s.intn(1<<16)) - 1<<15
+	default:
+		return int64(int32(uint32(s.intn(1<<16)) | uint32(s.intn(1<<16))<<16))
+	}
+}
+
+// genItem is one instruction of a generated program; jumps name their
+// target item.
+type genItem struct {
+	ins    isa.Instruction
+	target int // item index for jumps and local calls, -1 otherwise
+}
+
+const genMemSize = 64
+
+// genProgram generates a valid program: random arithmetic, memory accesses
+// around the input and the stack, forward and backward jumps, helper and
+// local calls, atomics. r6 holds the input pointer, r7 a stack pointer.
+func genProgram(s *byteSource) isa.Program {
+	var items []genItem
+	add := func(ins isa.Instruction) { items = append(items, genItem{ins: ins, target: -1}) }
+	scalar := []uint8{0, 1, 2, 3, 4, 5, 8, 9}
+	anyReg := []uint8{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+	pick := func(rs []uint8) uint8 { return rs[s.intn(len(rs))] }
+
+	add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUMov) | uint8(isa.SrcX), Dst: 6, Src: 1})
+	add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUMov) | uint8(isa.SrcX), Dst: 7, Src: 10})
+	add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUAdd), Dst: 7, Imm: -int64(8 * (1 + s.intn(32)))})
+	for _, r := range scalar {
+		add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUMov), Dst: r, Imm: s.imm()})
+	}
+	n := 4 + s.intn(40)
+	hasFunc := s.intn(4) == 0
+	funcItem := -2
+	for i := 0; i < n; i++ {
+		switch k := s.intn(20); {
+		case k < 7: // ALU
+			cls := isa.ClassALU64
+			if s.intn(2) == 0 {
+				cls = isa.ClassALU
+			}
+			ops := []isa.ALUOp{isa.ALUAdd, isa.ALUSub, isa.ALUMul, isa.ALUDiv, isa.ALUOr, isa.ALUAnd, isa.ALULsh, isa.ALURsh, isa.ALUNeg, isa.ALUMod, isa.ALUXor, isa.ALUMov, isa.ALUArsh, isa.ALUEnd}
+			op := ops[s.intn(len(ops))]
+			ins := isa.Instruction{Opcode: uint8(cls) | uint8(op), Dst: pick(scalar)}
+			switch op {
+			case isa.ALUNeg:
+			case isa.ALUEnd:
+				ins.Imm = []int64{16, 32, 64}[s.intn(3)]
+				if cls == isa.ClassALU && s.intn(2) == 0 {
+					ins.Opcode |= uint8(isa.SrcX)
+				}
+			default:
+				if s.intn(2) == 0 {
+					ins.Opcode |= uint8(isa.SrcX)
+					ins.Src = pick(anyReg)
+				} else {
+					ins.Imm = s.imm()
+				}
+				if (op == isa.ALUDiv || op == isa.ALUMod) && s.intn(2) == 0 {
+					ins.Offset = 1
+				}
+				if op == isa.ALUMov && ins.Opcode&uint8(isa.SrcX) != 0 && s.intn(3) == 0 {
+					ins.Offset = []int16{8, 16, 32}[s.intn(3)]
+					if cls == isa.ClassALU && ins.Offset == 32 {
+						ins.Offset = 16
+					}
+				}
+			}
+			add(ins)
+		case k < 8:
+			add(isa.Instruction{Opcode: isa.OpLDDW, Dst: pick(scalar), Imm: int64(uint64(s.imm())<<32 | uint64(uint32(s.imm())))})
+		case k < 13: // memory
+			size := []isa.Size{isa.SizeB, isa.SizeH, isa.SizeW, isa.SizeDW}[s.intn(4)]
+			base := []uint8{6, 6, 6, 6, 7, 7, 10, 10, 10, 6}[s.intn(10)]
+			if s.intn(40) == 0 {
+				base = 0
+			}
+			sz := size.Bytes()
+			var off int16
+			switch base {
+			case 6:
+				off = int16(s.intn(genMemSize - sz + 1))
+				if s.intn(10) == 0 {
+					off = int16(s.intn(genMemSize+8)) - 2
+				}
+			case 7:
+				off = int16(s.intn(8))
+			case 10:
+				off = -int16(sz + s.intn(512-sz+1))
+				if s.intn(10) == 0 {
+					off = int16(s.intn(16)) - 520
+				}
+			default:
+				off = int16(s.intn(16))
+			}
+			if s.intn(4) != 0 {
+				off &^= int16(sz - 1)
+			}
+			switch s.intn(5) {
+			case 0, 1:
+				mode := isa.ModeMEM
+				if size != isa.SizeDW && s.intn(3) == 0 {
+					mode = isa.ModeMEMSX
+				}
+				add(isa.Instruction{Opcode: uint8(isa.ClassLDX) | uint8(mode) | uint8(size), Dst: pick(scalar), Src: base, Offset: off})
+			case 2:
+				add(isa.Instruction{Opcode: uint8(isa.ClassST) | uint8(isa.ModeMEM) | uint8(size), Dst: base, Offset: off, Imm: s.imm()})
+			case 3:
+				add(isa.Instruction{Opcode: uint8(isa.ClassSTX) | uint8(isa.ModeMEM) | uint8(size), Dst: base, Src: pick(anyReg), Offset: off})
+			default:
+				if size == isa.SizeB || size == isa.SizeH {
+					size = isa.SizeW
+				}
+				if s.intn(8) != 0 {
+					off &^= int16(size.Bytes() - 1)
+				}
+				ops := []isa.AtomicOp{isa.AtomicAdd, isa.AtomicOr, isa.AtomicAnd, isa.AtomicXor, isa.AtomicAdd | isa.AtomicFetch,
+					isa.AtomicOr | isa.AtomicFetch, isa.AtomicAnd | isa.AtomicFetch, isa.AtomicXor | isa.AtomicFetch, isa.AtomicXchg, isa.AtomicCmpXchg}
+				add(isa.Instruction{Opcode: uint8(isa.ClassSTX) | uint8(isa.ModeATOMIC) | uint8(size), Dst: base, Src: pick(scalar), Offset: off, Imm: int64(ops[s.intn(len(ops))])})
+			}
+		case k < 17: // jumps
+			cls := isa.ClassJMP
+			if s.intn(3) == 0 {
+				cls = isa.ClassJMP32
+			}
+			ops := []isa.JumpOp{isa.JumpJEQ, isa.JumpJGT, isa.JumpJGE, isa.JumpJSET, isa.JumpJNE, isa.JumpJSGT, isa.JumpJSGE, isa.JumpJLT, isa.JumpJLE, isa.JumpJSLT, isa.JumpJSLE, isa.JumpJA}
+			op := ops[s.intn(len(ops))]
+			ins := isa.Instruction{Opcode: uint8(cls) | uint8(op), Dst: pick(anyReg)}
+			if op == isa.JumpJA {
+				ins.Dst = 0
+				if s.intn(2) == 0 {
+					cls = isa.ClassJMP
+					ins.Opcode = uint8(cls) | uint8(op)
+				}
+			} else if s.intn(2) == 0 {
+				ins.Opcode |= uint8(isa.SrcX)
+				ins.Src = pick(anyReg)
+			} else {
+				ins.Imm = s.imm()
+			}
+			t := len(items) + 1 + s.intn(6)
+			if s.intn(8) == 0 {
+				t = len(items) - s.intn(6) // a loop; the budget bounds it
+			}
+			items = append(items, genItem{ins: ins, target: t})
+		case k < 18:
+			add(isa.Instruction{Opcode: isa.OpCall, Imm: int64(s.intn(2) * 2)}) // gather or no_op
+		case k < 19 && hasFunc:
+			items = append(items, genItem{ins: isa.Instruction{Opcode: isa.OpCall, Src: isa.CallLocal}, target: funcItem})
+		default:
+			add(isa.Instruction{Opcode: uint8(isa.ClassLD) | uint8(isa.ModeABS) | uint8([]isa.Size{isa.SizeB, isa.SizeH, isa.SizeW}[s.intn(3)]), Imm: int64(s.intn(genMemSize + 4))})
+		}
+	}
+	add(isa.Instruction{Opcode: isa.OpExit})
+	end := len(items)
+	if hasFunc {
+		fstart := len(items)
+		for i := range items {
+			if items[i].target == funcItem {
+				items[i].target = fstart
+			}
+		}
+		add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUMov) | uint8(isa.SrcX), Dst: 0, Src: 1})
+		add(isa.Instruction{Opcode: uint8(isa.ClassST) | uint8(isa.ModeMEM) | uint8(isa.SizeDW), Dst: 10, Offset: -8, Imm: s.imm()})
+		add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUAdd) | uint8(isa.SrcX), Dst: 0, Src: 2})
+		add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUMov), Dst: 6, Imm: s.imm()})
+		add(isa.Instruction{Opcode: isa.OpExit})
+	}
+	// Clamp jump targets into the main body and lay out slots.
+	slot := make([]int, len(items)+1)
+	for i, it := range items {
+		slot[i+1] = slot[i] + it.ins.Slots()
+	}
+	var p isa.Program
+	for i, it := range items {
+		ins := it.ins
+		if it.target != -1 {
+			t := it.target
+			if ins.Src != isa.CallLocal || ins.Opcode != isa.OpCall {
+				if t > end-1 {
+					t = end - 1
+				}
+				if t < 3 {
+					t = 3
+				}
+			}
+			rel := int64(slot[t] - slot[i] - 1)
+			if ins.Opcode == isa.OpCall || (ins.Class() == isa.ClassJMP32 && ins.JumpOp() == isa.JumpJA) {
+				ins.Imm = rel
+			} else {
+				ins.Offset = int16(rel)
+			}
+		}
+		p = p.Append(ins)
+	}
+	return p
+}
+
+func genMem(s *byteSource) []byte {
+	m := make([]byte, genMemSize)
+	for i := range m {
+		m[i] = byte(s.intn(256))
+	}
+	return m
+}
+
+// diffOne runs p on both engines; it returns "" when they agree, and
+// whether the program loaded.
+func diffOne(p isa.Program, mem []byte, order binary.ByteOrder) (string, bool) {
+	opts := &vm.Options{Helpers: diffHelpers(), Order: order}
+	vp, err := vm.Load(p, opts)
+	if err != nil {
+		return "", false
+	}
+	jp, err := jit.Compile(vp, nil)
+	if err != nil {
+		return "compile: " + err.Error(), true
+	}
+	defer jp.Close()
+	m1 := append([]byte(nil), mem...)
+	m2 := append([]byte(nil), mem...)
+	r1, e1 := vp.Run(&vm.Env{Mem: m1, Budget: 5000})
+	r2, e2 := jp.Run(&vm.Env{Mem: m2, Budget: 5000})
+	return differ(r1, e1, r2, e2, m1, m2), true
+}
+
+func diffHelpers() *vm.Helpers {
+	hs := &vm.Helpers{}
+	hs.Register(vm.Helper{ID: 0, Name: "gather", Fn: func(m *vm.Memory, a, b, c, d, e uint64) (uint64, error) {
+		return (a&0xff)<<32 | (b&0xff)<<24 | (c&0xff)<<16 | (d&0xff)<<8 | e&0xff, nil
+	}})
+	hs.Register(vm.Helper{ID: 2, Name: "no_op", Fn: func(m *vm.Memory, a, b, c, d, e uint64) (uint64, error) { return a ^ b, nil }})
+	return hs
+}
+
+func listing(p isa.Program) string {
+	s := ""
+	for pc, ins := range p {
+		s += hex(uint64(pc)) + " " + ins.String() + "\n"
+	}
+	return s
+}
+
+// TestDiff runs a fixed set of generated programs (deterministic seed) on
+// the interpreter and the JIT, in both byte orders.
+func TestDiff(t *testing.T) {
+	if !jit.Supported() {
+		t.Skip(jit.ErrUnsupported)
+	}
+	n := *diffN
+	if testing.Short() {
+		n /= 10
+	}
+	r := rand.New(rand.NewSource(1))
+	loaded := 0
+	for i := 0; i < n; i++ {
+		s := &byteSource{r: r}
+		p := genProgram(s)
+		mem := genMem(s)
+		order := binary.ByteOrder(binary.LittleEndian)
+		if i%4 == 3 {
+			order = binary.BigEndian
+		}
+		why, ok := diffOne(p, mem, order)
+		if ok {
+			loaded++
+		}
+		if why != "" {
+			t.Fatalf("program %d (%v) disagrees:\n%s\n%s", i, order, why, listing(p))
+		}
+	}
+	if loaded < n/2 {
+		t.Errorf("only %d of %d generated programs loaded", loaded, n)
+	}
+	t.Logf("%d of %d programs loaded and agree", loaded, n)
+}
+
+// FuzzDiff checks that the interpreter and the JIT agree on programs
+// generated from the fuzzer's bytes.
+func FuzzDiff(f *testing.F) {
+	if !jit.Supported() {
+		f.Skip(jit.ErrUnsupported)
+	}
+	f.Add([]byte{1, 2, 3, 4, 5, 6, 7, 8})
+	f.Add([]byte("differential fuzzing of the jit"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s := &byteSource{b: b}
+		p := genProgram(s)
+		mem := genMem(s)
+		order := binary.ByteOrder(binary.LittleEndian)
+		if len(b) > 0 && b[0]&1 == 1 {
+			order = binary.BigEndian
+		}
+		if why, _ := diffOne(p, mem, order); why != "" {
+			t.Fatalf("disagree:\n%s\n%s", why, listing(p))
+		}
+	})
+}
