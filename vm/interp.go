@@ -61,12 +61,13 @@ func (p *Program) memFault(m *Memory, pc int, a uint64, n int, write bool) *Erro
 // state is what the interpreter loop keeps out of its registers: what
 // the rare instructions and the slow paths need.
 type state struct {
-	p      *Program
-	m      *Memory
-	tr     *tracer
-	left   uint64 // instructions left in the budget, when tracing
-	depth  int
-	err    *Error
+	p     *Program
+	m     *Memory
+	tr    *tracer
+	left  uint64 // instructions left in the budget, when tracing
+	rem   uint64 // instructions left otherwise, synced at helper calls (callbacks share it)
+	depth int
+	err   *Error
 }
 
 // slow runs before an instruction when the loop's budget counter is 0:
@@ -129,7 +130,9 @@ func (st *state) call(pc int, ins *insn, regs *[16]uint64) bool {
 		if errors.Is(err, ErrHalt) {
 			return true
 		}
-		st.err = &Error{Kind: KindHelper, PC: pc, Helper: h.ID, Reason: h.Name, Err: err}
+		if st.err == nil { // else a callback of the helper faulted: keep its error
+			st.err = &Error{Kind: KindHelper, PC: pc, Helper: h.ID, Reason: h.Name, Err: err}
+		}
 		return true
 	}
 	return false
@@ -165,33 +168,81 @@ func (st *state) ret(regs *[16]uint64) int {
 	return f.ret
 }
 
-// run is the interpreter loop. It keeps few variables live (code, pc, n,
-// limit, m, the registers) and moves everything rare out of line, so the
-// compiler keeps them in machine registers.
+// run runs the program on m.
 func (p *Program) run(m *Memory, env *Env) (Result, *Error) {
 	if env == nil {
 		env = &emptyEnv
 	}
 	var regs [16]uint64
 	regs[1], regs[2], regs[10] = p.EntryRegs(m)
-	st := state{p: p, m: m}
+	st := &m.interp // in the pooled Memory, so a run allocates nothing
+	*st = state{p: p, m: m}
 	budget := env.Budget
 	if budget == 0 {
 		budget = math.MaxUint64
 	}
-	left := budget // instructions left; 0 sends the loop to st.slow
+	st.rem = budget
 	if env.Trace != nil {
 		st.tr = newTracer(p, env.Trace)
-		st.left, left = budget, 0
+		st.left = budget
 	}
+	m.Caller = st
+	p.loop(st, 0, &regs)
+	if st.tr != nil {
+		st.tr.finish(&regs, st.err)
+	}
+	n := budget - st.rem // instructions executed
+	if st.tr != nil {
+		n = budget - st.left
+	}
+	if st.err != nil {
+		return Result{Insns: n}, st.err
+	}
+	return Result{R0: regs[0], Insns: n}, nil
+}
+
+// CallLocal runs the local function at pc for a helper (vm.LocalCaller):
+// a new frame on the run's stack, a nested loop until the function exits.
+func (st *state) CallLocal(pc int, r1, r2, r3, r4, r5 uint64) (uint64, error) {
+	p, m := st.p, st.m
+	if pc < 0 || pc >= len(p.insns) || p.insns.IsContinuation(pc) {
+		return 0, &Error{Kind: KindFault, PC: -1, Fault: FaultBadCall, Reason: "callback to bad pc " + itoa(int64(pc))}
+	}
+	if st.depth+1 >= len(m.frames) {
+		return 0, &Error{Kind: KindFault, PC: pc, Fault: FaultStackOverflow, Reason: "call depth above " + itoa(int64(len(m.frames)))}
+	}
+	saved := st.depth
+	var regs [16]uint64
+	regs[1], regs[2], regs[3], regs[4], regs[5] = r1, r2, r3, r4, r5
+	st.depth++
+	regs[10] = Addr(RegionStack, uint32((len(m.frames)-st.depth)*len(m.stack)/len(m.frames)))
+	p.loop(st, pc, &regs)
+	st.depth = saved
+	if st.err != nil {
+		return 0, st.err
+	}
+	return regs[0], nil
+}
+
+// loop is the interpreter loop: it runs from pc until the function at the
+// current depth exits (the program, or a callback) or the run stops. It
+// keeps few variables live (code, pc, left, m, the registers) and moves
+// everything rare out of line, so the compiler keeps them in machine
+// registers.
+func (p *Program) loop(st *state, pc int, regs *[16]uint64) {
+	m := st.m
 	code := p.code
-	pc := 0
+	base := st.depth
+	left := st.rem // instructions left; 0 sends the loop to st.slow
+	if st.tr != nil {
+		left = 0
+	}
 
 loop:
 	for {
 		ins := &code[pc]
 		if left == 0 {
-			if left = st.slow(pc, &regs); st.err != nil {
+			if left = st.slow(pc, regs); st.err != nil {
 				break loop
 			}
 		}
@@ -599,19 +650,22 @@ loop:
 			pc += 2
 			continue
 		case opCall, opCallUnk, opCallX:
-			if st.call(pc, ins, &regs) {
+			st.rem = left
+			stop := st.call(pc, ins, regs)
+			left = st.rem
+			if stop {
 				break loop
 			}
 		case opCallLocal:
-			if pc = st.callLocal(pc, ins, &regs); pc < 0 {
+			if pc = st.callLocal(pc, ins, regs); pc < 0 {
 				break loop
 			}
 			continue
 		case opExit:
-			if st.depth == 0 {
+			if st.depth == base {
 				break loop
 			}
-			pc = st.ret(&regs)
+			pc = st.ret(regs)
 			continue
 
 		// Memory
@@ -824,13 +878,13 @@ loop:
 				break loop
 			}
 		case opAtomicW, opAtomicDW:
-			if e := p.atomic(m, ins, &regs); e != nil {
+			if e := p.atomic(m, ins, regs); e != nil {
 				e.PC = pc
 				st.err = e
 				break loop
 			}
 		case opLdAbsB, opLdAbsH, opLdAbsW, opLdIndB, opLdIndH, opLdIndW:
-			if !p.ldPacket(m, ins, &regs) {
+			if !p.ldPacket(m, ins, regs) {
 				regs[0] = 0
 				break loop
 			}
@@ -840,17 +894,9 @@ loop:
 		}
 		pc++
 	}
-	if st.tr != nil {
-		st.tr.finish(&regs, st.err)
+	if st.tr == nil {
+		st.rem = left
 	}
-	n := budget - left // instructions executed
-	if st.tr != nil {
-		n = budget - st.left
-	}
-	if st.err != nil {
-		return Result{Insns: n}, st.err
-	}
-	return Result{R0: regs[0], Insns: n}, nil
 }
 
 // ldPacket runs a legacy packet load; it reports false when the access is

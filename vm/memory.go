@@ -65,6 +65,7 @@ type Memory struct {
 	stack  []byte  // the stack region, StackSize*MaxCallDepth bytes
 	frames []frame // saved caller state of local calls (interpreter)
 	big    bool    // Order is big-endian
+	interp state   // the interpreter's state of the run (Caller points to it)
 }
 
 // ErrRegionTableFull is returned by Memory.Map when all MaxRegions ids are in use.
