@@ -16,6 +16,7 @@ const (
 // checkpoint is a state remembered at a prune point.
 type checkpoint struct {
 	st       *state
+	hash     uint64 // hashState of st, for fast equality tests
 	pc       int
 	branches int // paths still being explored below this checkpoint
 	parent   *checkpoint
@@ -51,6 +52,8 @@ type verifier struct {
 	frameUse  map[int]int
 	stackLen  int // slots per frame
 	curPC     int
+	idmap     []uint32 // scratch for subsumes: old id -> new id pairs
+	lastStore int      // v.insns when the current path last stored a checkpoint
 }
 
 // errComplex is returned by the exploration when it runs out of budget.
@@ -184,49 +187,75 @@ func (v *verifier) path(pc int, st *state, cp *checkpoint) error {
 }
 
 // checkpointAt prunes st against the states remembered at pc or remembers it.
+//
+// A state subsumed by a finished state is pruned. A state subsumed by one of
+// its own ancestors (a loop iteration) is pruned only when the two are equal
+// (the loop makes no progress: rejected in Strict mode) or, in Checked mode,
+// after widening; otherwise exploration continues, as the loop may still be
+// making progress towards its exit.
 func (v *verifier) checkpointAt(pc int, st *state, cp *checkpoint) (bool, *checkpoint, error) {
 	list := v.cps[pc]
+	v.visits[pc]++
+	widening := !v.strict && v.s.loopHead[pc] && v.visits[pc] > widenAfter
+	h := v.hashState(st, pc)
 	for _, old := range list {
-		if !v.subsumes(old.st, st, pc) {
+		if old.branches == 0 {
+			if v.subsumes(old.st, st, pc) {
+				return true, cp, nil
+			}
 			continue
 		}
-		if old.branches == 0 {
-			return true, cp, nil
-		}
-		if v.isAncestor(old, cp) {
-			// Back at a state no more precise than one of our own ancestors:
-			// the loop is not proven to terminate.
+		// In a depth-first exploration, a checkpoint whose subtree is still
+		// being explored is an ancestor of the current path.
+		if old.hash == h && v.subsumes(old.st, st, pc) && v.subsumes(st, old.st, pc) {
 			if v.strict {
-				return false, nil, v.fail(pc, st, "loop not proven to terminate (back-edge to state at pc %d repeats)", pc)
+				return false, nil, v.fail(pc, st, "infinite loop: the state at pc %d repeats", pc)
 			}
 			v.loopsOK = false
 			return true, cp, nil
 		}
+		if widening && v.subsumes(old.st, st, pc) {
+			v.loopsOK = false
+			return true, cp, nil
+		}
 	}
-	v.visits[pc]++
-	if !v.strict && v.s.loopHead[pc] && v.visits[pc] > widenAfter {
-		if anc := v.ancestorAt(pc, cp); anc != nil {
+	if widening {
+		if anc := latestOpen(list); anc != nil {
 			v.widen(anc.st, st)
 			v.loopsOK = false
 		}
 	}
+	if v.s.inLoop[pc] && !widening && v.insns-v.lastStore < 8 && len(list) > 0 {
+		// Inside loops, remember a state only every few instructions (as
+		// Linux does): enough to detect repetition, cheaper to compare.
+		return false, cp, nil
+	}
+	v.lastStore = v.insns
 	if len(list) >= maxStatesPerPC {
-		// Forget the oldest finished state to make room.
+		// Forget the oldest finished state, or else the oldest.
+		drop := 0
 		for i, old := range list {
 			if old.branches == 0 {
-				copy(list[i:], list[i+1:])
-				list = list[:len(list)-1]
+				drop = i
 				break
 			}
 		}
-		if len(list) >= maxStatesPerPC {
-			v.cps[pc] = list
-			return false, cp, nil
-		}
+		copy(list[drop:], list[drop+1:])
+		list = list[:len(list)-1]
 	}
-	ncp := &checkpoint{st: v.clean(st, pc), pc: pc, branches: 1, parent: cp}
+	ncp := &checkpoint{st: v.clean(st, pc), hash: h, pc: pc, branches: 1, parent: cp}
 	v.cps[pc] = append(list, ncp)
 	return false, ncp, nil
+}
+
+// latestOpen returns the most recent checkpoint of list still being explored.
+func latestOpen(list []*checkpoint) *checkpoint {
+	for i := len(list) - 1; i >= 0; i-- {
+		if list[i].branches > 0 {
+			return list[i]
+		}
+	}
+	return nil
 }
 
 func (v *verifier) isAncestor(a, cp *checkpoint) bool {
@@ -283,7 +312,7 @@ func (v *verifier) subsumes(old, cur *state, pc int) bool {
 	if len(old.frames) != len(cur.frames) || old.inputMin > cur.inputMin {
 		return false
 	}
-	ids := map[uint32]uint32{}
+	v.idmap = v.idmap[:0]
 	for i, fo := range old.frames {
 		fc := cur.frames[i]
 		if fo.callsite != fc.callsite {
@@ -291,7 +320,7 @@ func (v *verifier) subsumes(old, cur *state, pc int) bool {
 		}
 		live := v.liveAt(cur, i, pc)
 		for r := 0; r < 10; r++ {
-			if live&(1<<r) != 0 && !valueSub(fo.regs[r], fc.regs[r], ids) {
+			if live&(1<<r) != 0 && !v.valueSub(fo.regs[r], fc.regs[r]) {
 				return false
 			}
 		}
@@ -304,7 +333,7 @@ func (v *verifier) subsumes(old, cur *state, pc int) bool {
 				return false
 			}
 			if so.spilled {
-				if !sc.spilled || sc.spillAt != so.spillAt || sc.spillSize != so.spillSize || !valueSub(so.spill, sc.spill, ids) {
+				if !sc.spilled || sc.spillAt != so.spillAt || sc.spillSize != so.spillSize || !v.valueSub(so.spill, sc.spill) {
 					return false
 				}
 			} else if sc.spilled && so.init != 0 && sc.spill.typ != tScalar {
@@ -315,7 +344,7 @@ func (v *verifier) subsumes(old, cur *state, pc int) bool {
 	return true
 }
 
-func valueSub(o, c value, ids map[uint32]uint32) bool {
+func (v *verifier) valueSub(o, c value) bool {
 	if o.typ == tNone {
 		return true
 	}
@@ -332,10 +361,12 @@ func valueSub(o, c value, ids map[uint32]uint32) bool {
 		if c.id == 0 {
 			return false
 		}
-		if m, ok := ids[o.id]; ok {
-			return m == c.id
+		for i := 0; i+1 < len(v.idmap); i += 2 {
+			if v.idmap[i] == o.id {
+				return v.idmap[i+1] == c.id
+			}
 		}
-		ids[o.id] = c.id
+		v.idmap = append(v.idmap, o.id, c.id)
 	}
 	return true
 }
@@ -432,4 +463,61 @@ func (v *verifier) step(pc int, st *state, cp *checkpoint) (next int, end bool, 
 		return v.call(pc, st, ins)
 	}
 	return v.branch(pc, st, ins, cp)
+}
+
+func mix(h, x uint64) uint64 {
+	h ^= x
+	h *= 0x100000001b3
+	return h ^ h>>29
+}
+
+func hashValue(h uint64, x value) uint64 {
+	id := uint64(0)
+	if x.id == lenID {
+		id = 1
+	} else if x.id != 0 {
+		id = 2
+	}
+	h = mix(h, uint64(x.typ)|uint64(x.frame)<<8|uint64(uint32(x.obj))<<16|id<<48)
+	if x.null {
+		h = mix(h, 7)
+	}
+	if x.typ != tNone {
+		h = mix(h, x.s.t.v)
+		h = mix(h, x.s.t.m)
+		h = mix(h, x.s.umin)
+		h = mix(h, x.s.umax)
+		h = mix(h, uint64(x.s.smin))
+		h = mix(h, uint64(x.s.smax))
+		h = mix(h, uint64(x.s.u32min)|uint64(x.s.u32max)<<32)
+	}
+	return h
+}
+
+// hashState hashes what subsumes compares (live registers, the stack), so
+// that states equal for subsumes hash equal.
+func (v *verifier) hashState(st *state, pc int) uint64 {
+	h := mix(0xcbf29ce484222325, uint64(len(st.frames))<<32|st.inputMin)
+	for i, f := range st.frames {
+		h = mix(h, uint64(f.callsite))
+		live := v.liveAt(st, i, pc)
+		for r := 0; r < 10; r++ {
+			if live&(1<<r) != 0 {
+				h = hashValue(h, f.regs[r])
+			} else {
+				h = mix(h, 0)
+			}
+		}
+		n := len(f.stack)
+		for n > 0 && f.stack[n-1].init == 0 {
+			n--
+		}
+		for _, sl := range f.stack[:n] {
+			h = mix(h, uint64(sl.init)|uint64(sl.spillAt)<<8|uint64(sl.spillSize)<<16)
+			if sl.spilled {
+				h = hashValue(h, sl.spill)
+			}
+		}
+	}
+	return h
 }

@@ -208,6 +208,7 @@ func (c *SuiteCase) Config(m Mode) *Config {
 		Mode:        m,
 		Helpers:     SuiteHelpers,
 		ContextSize: c.CtxSize,
+		MaxInsns:    200000,
 		Maps: func(kind uint8, imm int32) (MapInfo, bool) {
 			mi, ok := c.Maps[imm]
 			return mi, ok
