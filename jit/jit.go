@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -94,7 +95,7 @@ func generate(p *vm.Program, arch string, opts *Options) (*code, error) {
 		Blind:        opts.Blind,
 		Key:          randKey,
 	}
-	return lower(nb(), p.Instructions(), p.Facts(), cfg)
+	return lower(nb(), p.Resolved(), p.Facts(), cfg)
 }
 
 // randKey returns a random blinding key in the int32 range.
@@ -120,7 +121,7 @@ func Compile(p *vm.Program, opts *Options) (*Program, error) {
 		return nil, fmt.Errorf("jit: executable memory: %w", err)
 	}
 	o := p.Options()
-	jp := &Program{vp: p, insns: p.Instructions(), opts: o, helpers: o.Helpers, code: c, exec: exec, quantum: 1 << 16}
+	jp := &Program{vp: p, insns: p.Resolved(), opts: o, helpers: o.Helpers, code: c, exec: exec, quantum: 1 << 16}
 	if opts != nil && opts.YieldEvery > 0 {
 		jp.quantum = opts.YieldEvery
 	}
@@ -186,65 +187,118 @@ func (p *Program) Run(env *vm.Env) (vm.Result, error) {
 func (p *Program) run(st *state, m *vm.Memory, env *vm.Env) (vm.Result, *vm.Error) {
 	r1, r2, r10 := p.vp.EntryRegs(m)
 	st.regs = [11]uint64{1: r1, 2: r2, 10: r10}
-	stack := m.Regions[vm.RegionStack].Data
-	st.hostFP = uint64(uintptr(unsafe.Pointer(unsafe.SliceData(stack)))) + uint64(uint32(r10))
+	st.stackBase = uint64(uintptr(unsafe.Pointer(unsafe.SliceData(m.Regions[vm.RegionStack].Data))))
+	st.hostFP = st.stackBase + uint64(uint32(r10))
 	st.mem = uint64(uintptr(unsafe.Pointer(&m.Regions[0])))
 	st.depth = 0
 	st.resume = uint64(p.start)
-	remaining := uint64(math.MaxUint64)
+	st.remaining = math.MaxUint64
 	if env != nil && env.Budget != 0 {
-		remaining = env.Budget
+		st.remaining = env.Budget
 	}
-	var insns uint64
-	give := min(remaining, p.quantum)
+	st.insns, st.extra, st.cbErr = 0, 0, nil
+	st.cb = caller{p: p, st: st, m: m}
+	m.Caller = &st.cb
+	_, err := p.loop(st, m)
+	st.cb = caller{}
+	if err != nil {
+		return vm.Result{Insns: st.insns}, err
+	}
+	return vm.Result{R0: st.regs[0], Insns: st.insns}, nil
+}
+
+// loop runs native code from st.resume until the program ends (or, in a
+// callback, the function returns: callback true) or fails.
+func (p *Program) loop(st *state, m *vm.Memory) (callback bool, err *vm.Error) {
 	for {
+		give := min(st.remaining, p.quantum+st.extra)
+		st.extra = 0
 		st.count = give
 		enter(p.entry, st)
 		used := give - st.count
-		insns += used
-		remaining -= used
-		give = min(remaining, p.quantum)
+		st.insns += used
+		st.remaining -= used
 		pc := int(st.pc)
 		switch st.reason {
 		case ExitDone:
-			return vm.Result{R0: st.regs[0], Insns: insns}, nil
+			return false, nil
+		case ExitCallback:
+			return true, nil
 		case ExitHelper:
 			halt, err := p.callHelper(st, m, pc)
-			if err != nil {
-				return vm.Result{Insns: insns}, err
-			}
-			if halt {
-				return vm.Result{R0: st.regs[0], Insns: insns}, nil
+			if err != nil || halt {
+				return false, err
 			}
 		case ExitBudget:
 			k := uint64(p.code.block[pc])
-			if remaining < k {
-				end, e := p.stepPrefix(st, m, pc, remaining)
+			if st.remaining < k {
+				end, e := p.stepPrefix(st, m, pc, st.remaining)
+				st.insns += st.remaining
+				st.remaining = 0
 				if e != nil {
-					return vm.Result{Insns: insns + remaining}, e
+					return false, e
 				}
-				return vm.Result{Insns: insns + remaining}, &vm.Error{Kind: vm.KindBudget, PC: end, Reason: "budget exhausted"}
+				return false, &vm.Error{Kind: vm.KindBudget, PC: end, Reason: "budget exhausted"}
 			}
-			give = min(remaining, p.quantum+k)
+			st.extra = k
 			runtime.Gosched()
 		case ExitFault:
-			return vm.Result{Insns: insns}, p.fault(st, m, pc)
+			return false, p.fault(st, m, pc)
 		case ExitLegacy:
 			if !p.legacy(st, m, pc) {
-				return vm.Result{R0: 0, Insns: insns}, nil
+				return false, nil
 			}
 		case ExitAtomic:
 			if e := p.atomicGo(st, m, pc); e != nil {
-				return vm.Result{Insns: insns}, e
+				return false, e
 			}
 		case ExitDepth:
-			return vm.Result{Insns: insns}, &vm.Error{Kind: vm.KindFault, PC: pc, Fault: vm.FaultStackOverflow, Reason: fmt.Sprintf("call depth above %d", p.opts.MaxCallDepth)}
+			return false, &vm.Error{Kind: vm.KindFault, PC: pc, Fault: vm.FaultStackOverflow, Reason: fmt.Sprintf("call depth above %d", p.opts.MaxCallDepth)}
 		case ExitInvalid:
-			return vm.Result{Insns: insns}, &vm.Error{Kind: vm.KindFault, PC: pc, Fault: vm.FaultInvalid, Reason: invalidReasons[st.aux%uint64(len(invalidReasons))]}
+			return false, &vm.Error{Kind: vm.KindFault, PC: pc, Fault: vm.FaultInvalid, Reason: invalidReasons[st.aux%uint64(len(invalidReasons))]}
 		default:
 			panic(fmt.Sprintf("jit: bad exit reason %d at pc %d", st.reason, pc))
 		}
 	}
+}
+
+// caller lets helpers call local functions of the running program
+// (vm.LocalCaller), as bpf_loop does.
+type caller struct {
+	p  *Program
+	st *state
+	m  *vm.Memory
+}
+
+// CallLocal runs the function at pc in a new frame until it returns, as
+// the interpreter does; a fault in it ends the whole run with its error.
+func (c *caller) CallLocal(pc int, r1, r2, r3, r4, r5 uint64) (uint64, error) {
+	p, st, m := c.p, c.st, c.m
+	if pc < 0 || pc >= len(p.insns) || p.insns.IsContinuation(pc) {
+		return 0, &vm.Error{Kind: vm.KindFault, PC: -1, Fault: vm.FaultBadCall, Reason: "callback to bad pc " + strconv.Itoa(pc)}
+	}
+	maxDepth := p.opts.MaxCallDepth
+	if int(st.depth)+1 >= maxDepth {
+		return 0, &vm.Error{Kind: vm.KindFault, PC: pc, Fault: vm.FaultStackOverflow, Reason: fmt.Sprintf("call depth above %d", maxDepth)}
+	}
+	saved := st.regs
+	savedFP, savedDepth, savedResume := st.hostFP, st.depth, st.resume
+	// The callee's exit pops this frame and lands on the callback-return stub.
+	st.frameBuf[st.depth] = frameRec{r6: saved[6], r7: saved[7], r8: saved[8], r9: saved[9], r10: saved[10], hostFP: savedFP,
+		ret: uint64(p.entry) + uint64(p.code.cbRet)}
+	st.depth++
+	off := uint32((maxDepth - int(st.depth)) * p.opts.StackSize)
+	st.regs = [11]uint64{1: r1, 2: r2, 3: r3, 4: r4, 5: r5, 10: vm.Addr(vm.RegionStack, off)}
+	st.hostFP = st.stackBase + uint64(off)
+	st.resume = uint64(p.entry) + uint64(p.code.pcOff[pc])
+	_, err := p.loop(st, m)
+	r0 := st.regs[0]
+	st.regs, st.hostFP, st.depth, st.resume = saved, savedFP, savedDepth, savedResume
+	if err != nil {
+		st.cbErr = err
+		return 0, err
+	}
+	return r0, nil
 }
 
 // Load verifies and loads p as vm.Load does, then compiles it for the host.

@@ -108,6 +108,22 @@ var _ Executable = (*Program)(nil)
 // Instructions returns the decoded program; do not modify it.
 func (p *Program) Instructions() isa.Program { return p.insns }
 
+// Resolved returns a copy of the program in which every lddw whose src is
+// not 0 (a map, a map value, a variable or a code address) is a plain lddw
+// (src 0) of the value Options.ResolveLDDW gave it: what native-code
+// engines compile. Pcs and Facts are unchanged.
+func (p *Program) Resolved() isa.Program {
+	out := make(isa.Program, len(p.insns))
+	copy(out, p.insns)
+	for pc, ins := range out {
+		if ins.IsWide() && ins.Src != isa.LDDWImm && !out.IsContinuation(pc) {
+			out[pc].Src = isa.LDDWImm
+			out[pc].Imm = int64(p.code[pc].imm)
+		}
+	}
+	return out
+}
+
 // Options returns the options the program was loaded with, defaults filled in.
 func (p *Program) Options() Options { return p.opts }
 
