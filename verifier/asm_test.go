@@ -120,7 +120,12 @@ func AssembleForTest(src string) (isa.Program, error) {
 			p = append(p, isa.Instruction{Opcode: isa.OpExit})
 		case mn == "call":
 			if len(ops) == 1 && strings.HasPrefix(ops[0], "local ") {
-				fixes = append(fixes, fix{pc: len(p), label: strings.TrimSpace(strings.TrimPrefix(ops[0], "local ")), call: true})
+				lbl := strings.TrimSpace(strings.TrimPrefix(ops[0], "local "))
+				if v, err := num(lbl); err == nil {
+					p = append(p, isa.Instruction{Opcode: isa.OpCall, Src: isa.CallLocal, Imm: v})
+					continue
+				}
+				fixes = append(fixes, fix{pc: len(p), label: lbl, call: true})
 				p = append(p, isa.Instruction{Opcode: isa.OpCall, Src: isa.CallLocal})
 			} else if len(ops) == 1 && isReg(ops[0]) {
 				r, _ := reg(ops[0])
