@@ -73,14 +73,15 @@ const (
 
 // Exit reasons: why native code returned to Go (state.reason).
 const (
-	ExitDone    = iota // the program ended; r0 is the result
-	ExitHelper         // call helper state.aux at state.pc, then resume
-	ExitFault          // a memory access at state.pc failed its checks; Go computes the fault
-	ExitBudget         // the block at state.pc could not be charged; resume re-charges it
-	ExitLegacy         // run the legacy packet load at state.pc in Go, then resume
-	ExitDepth          // the local call at state.pc is too deep
-	ExitInvalid        // control reached an invalid slot; state.aux is the reason
-	ExitAtomic         // run the atomic at state.pc in Go (big-endian programs), then resume
+	ExitDone     = iota // the program ended; r0 is the result
+	ExitHelper          // call helper state.aux at state.pc, then resume
+	ExitFault           // a memory access at state.pc failed its checks; Go computes the fault
+	ExitBudget          // the block at state.pc could not be charged; resume re-charges it
+	ExitLegacy          // run the legacy packet load at state.pc in Go, then resume
+	ExitDepth           // the local call at state.pc is too deep
+	ExitInvalid         // control reached an invalid slot; state.aux is the reason
+	ExitAtomic          // run the atomic at state.pc in Go (big-endian programs), then resume
+	ExitCallback        // a function called by a helper (vm.LocalCaller) returned; r0 is its result
 )
 
 // Config is what a backend needs to know about the program being compiled.
@@ -91,6 +92,9 @@ type Config struct {
 	// LocalCalls is true when the program has local calls (else eBPF exit
 	// always ends the program).
 	LocalCalls bool
+	// Slots is the program's length in slots (backends with short branch
+	// ranges pick long forms for big programs).
+	Slots int
 	// Blind enables constant blinding; Key returns a fresh random key.
 	Blind bool
 	Key   func() int64

@@ -38,6 +38,9 @@ func (p *Program) callHelper(st *state, m *vm.Memory, pc int) (halt bool, e *vm.
 			st.regs[0] = r0
 			return true, nil
 		}
+		if st.cbErr != nil { // a callback of the helper faulted: its error ends the run
+			return false, st.cbErr
+		}
 		return false, &vm.Error{Kind: vm.KindHelper, PC: pc, Helper: h.ID, Reason: h.Name, Err: err}
 	}
 	st.regs[0] = r0

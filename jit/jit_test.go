@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/iovm/iovm/asm"
+	"github.com/iovm/iovm/isa"
 	"github.com/iovm/iovm/vm"
 )
 
@@ -101,4 +102,64 @@ func testHelpers() *vm.Helpers {
 	}})
 	hs.Register(vm.Helper{ID: 2, Name: "no_op", Fn: func(m *vm.Memory, a, b, c, d, e uint64) (uint64, error) { return 0, nil }})
 	return hs
+}
+
+// TestCallback runs a bpf_loop-like helper that calls back into the program.
+func TestCallback(t *testing.T) {
+	if !Supported() {
+		t.Skip(ErrUnsupported)
+	}
+	hs := testHelpers()
+	hs.Register(vm.Helper{ID: 10, Name: "loop", Fn: func(m *vm.Memory, n, fn, ctx, _, _ uint64) (uint64, error) {
+		var sum uint64
+		for i := uint64(0); i < n; i++ {
+			r, err := m.CallLocal(int(fn), i, ctx, 0, 0, 0)
+			if err != nil {
+				return 0, err
+			}
+			sum += r
+		}
+		return sum, nil
+	}})
+	mk := func(body string) isa.Program {
+		f, err := asm.Assemble(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// r7 = 1000; r2 = code address of f; r1 = 5; call loop; r0 += r7; exit; f: body
+		main := isa.Program{}.Append(
+			isa.Instruction{Opcode: 0xb7, Dst: 7, Imm: 1000},
+			isa.Instruction{Opcode: isa.OpLDDW, Dst: 2, Src: isa.LDDWCodeAddr, Imm: 4},
+			isa.Instruction{Opcode: 0xb7, Dst: 1, Imm: 5},
+			isa.Instruction{Opcode: 0xb7, Dst: 3, Imm: 3},
+			isa.Instruction{Opcode: isa.OpCall, Imm: 10},
+			isa.Instruction{Opcode: 0x0f, Dst: 0, Src: 7},
+			isa.Instruction{Opcode: isa.OpExit},
+		)
+		return append(main, f...)
+	}
+	opts := &vm.Options{Helpers: hs, ResolveLDDW: func(pc int, ins isa.Instruction) (uint64, error) {
+		return uint64(pc + 1 + int(int32(ins.Imm))), nil
+	}}
+	for _, body := range []string{
+		"mov %r0, %r1\nmul %r0, %r2\nmov %r7, 5\nstxdw [%r10-8], %r0\nldxdw %r0, [%r10-8]\nexit",
+		"mov %r0, %r1\njeq %r1, 3, bad\nexit\nbad:\nldxdw %r0, [%r1+0]\nexit",
+		"mov %r0, 0\nloop:\nadd %r0, 1\njlt %r0, 100000, loop\nexit",
+	} {
+		p := mk(body)
+		vp, err := vm.Load(p, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		jp, err := Compile(vp, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, budget := range []uint64{0, 100, 250000, 350000} {
+			r1, e1 := vp.Run(&vm.Env{Budget: budget})
+			r2, e2 := jp.Run(&vm.Env{Budget: budget})
+			compare(t, body, r1, e1, r2, e2, nil, nil)
+		}
+		jp.Close()
+	}
 }

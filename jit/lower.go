@@ -29,6 +29,7 @@ type code struct {
 	// slot of a lddw); pcOff[len] is the end of the main code.
 	pcOff []int
 	start int   // offset of the code of pc 0
+	cbRet int   // offset of the stub a callback's exit returns to
 	block []int // block[pc] = size in instructions of the block starting at pc (0 if not a leader)
 }
 
@@ -50,6 +51,7 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 			cfg.LocalCalls = true
 		}
 	}
+	cfg.Slots = n
 	l := &lowerer{be: be, p: p, facts: facts, cfg: cfg, faults: map[int]Label{}}
 	be.Begin(&l.cfg)
 
@@ -117,6 +119,8 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 	be.Bind(l.labels[n])
 	c.pcOff[n] = be.Offset()
 	be.ExitToGo(ExitInvalid, n, Imm(invFallOff), NoLabel)
+	c.cbRet = be.Offset()
+	be.ExitToGo(ExitCallback, n, Imm(0), NoLabel)
 	for pc := 0; pc < n; pc++ {
 		if f, ok := l.faults[pc]; ok {
 			be.Bind(f)
@@ -317,7 +321,7 @@ func (l *lowerer) insn(pc int) error {
 		switch ins.Mode() {
 		case isa.ModeIMM:
 			if ins.Src != isa.LDDWImm {
-				return fmt.Errorf("jit: pc %d: lddw with src %d is resolved by vm.Load", pc, ins.Src)
+				return fmt.Errorf("jit: pc %d: unresolved lddw with src %d", pc, ins.Src)
 			}
 			var key int64
 			if l.cfg.Blind {

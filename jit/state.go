@@ -1,6 +1,10 @@
 package jit
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/iovm/iovm/vm"
+)
 
 // state is the block native code and the Go loop share during a run. Its
 // layout is fixed (offsets st*); native code reads and writes it only at
@@ -17,7 +21,13 @@ type state struct {
 	depth  uint64     // local call depth (0 in the entry frame)
 	frames uint64     // &frameBuf[0]
 
-	frameBuf []frameRec // Go-only from here on
+	frameBuf  []frameRec // Go-only from here on
+	stackBase uint64     // host address of the stack region
+	remaining uint64     // budget left (MaxUint64: unlimited)
+	insns     uint64     // instructions charged so far
+	extra     uint64     // added to the next entry's counter (a block larger than the quantum)
+	cbErr     *vm.Error  // the fault of a callback, which ends the run
+	cb        caller     // Memory.Caller of the run
 }
 
 // frameRec is the saved caller state of one local call.
