@@ -24,7 +24,8 @@ func init() {
 
 // runAsm assembles SRC ("-" for stdin). SRC may be a .data file, whose
 // "-- asm" section is assembled. Output is raw bytes, or hex text with
-// --hex (one slot per line, hex pairs separated by spaces).
+// --hex (hex pairs separated by spaces on one line, as the plugin protocol
+// of the conformance runner takes a program).
 func runAsm(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("asm", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -148,20 +149,16 @@ func asmDataSection(src, name string) (string, int, error) {
 	return src, 0, nil
 }
 
-// asmHexText formats code as hex pairs, one slot per line.
+// asmHexText formats code as hex pairs separated by spaces on one line, the
+// form the plugin protocol of the conformance runner reads on stdin.
 func asmHexText(code []byte) string {
 	var b strings.Builder
 	for i, c := range code {
-		switch {
-		case i > 0 && i%isa.SlotSize == 0:
-			b.WriteByte('\n')
-		case i > 0:
+		if i > 0 {
 			b.WriteByte(' ')
 		}
 		fmt.Fprintf(&b, "%02x", c)
 	}
-	if len(code) > 0 {
-		b.WriteByte('\n')
-	}
+	b.WriteByte('\n')
 	return b.String()
 }

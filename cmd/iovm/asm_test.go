@@ -131,7 +131,7 @@ func TestAsmDataFile(t *testing.T) {
 	dir := t.TempDir()
 	data := writeTemp(t, dir, "t.data", "# comment\n-- asm\nmov %r0, 1\nexit\n-- result\n0x1\n")
 	got := iovmRun(t, "asm", "--hex", data)
-	if want := "b7 00 00 00 01 00 00 00\n95 00 00 00 00 00 00 00\n"; got != want {
+	if want := "b7 00 00 00 01 00 00 00 95 00 00 00 00 00 00 00\n"; got != want {
 		t.Errorf("asm .data: got %q, want %q", got, want)
 	}
 	raw := writeTemp(t, dir, "r.data", "-- raw\n0x00000001000000b7\n0x0000000000000095\n-- result\n0x1\n")
@@ -161,7 +161,7 @@ func TestDisasmInvalid(t *testing.T) {
 		t.Errorf("stdout %q stderr %q", stdout.String(), stderr.String())
 	}
 	src := writeTemp(t, dir, "bad.s", stdout.String())
-	if got := iovmRun(t, "asm", "--hex", src); got != "ff 21 00 00 00 00 00 00\n95 00 00 00 00 00 00 00\n" {
+	if got := iovmRun(t, "asm", "--hex", src); got != "ff 21 00 00 00 00 00 00 95 00 00 00 00 00 00 00\n" {
 		t.Errorf("reassembled %q", got)
 	}
 }
