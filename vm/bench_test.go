@@ -228,6 +228,9 @@ func BenchmarkInterp(b *testing.B) {
 }
 
 func TestBenchProgramsAllocate0(t *testing.T) {
+	if raceEnabled || testing.Short() {
+		t.Skip("allocation counts need the pool (no -race) and time (no -short)")
+	}
 	for _, bp := range benchPrograms {
 		p, err := asm.Assemble(bp.src)
 		if err != nil {

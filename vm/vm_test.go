@@ -696,6 +696,9 @@ func TestInvalidControlFlow(t *testing.T) {
 }
 
 func TestAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items under the race detector")
+	}
 	prog := load(t, `
 		mov %r6, 0
 	loop:
