@@ -189,6 +189,7 @@ func TestAssembleErrors(t *testing.T) {
 		{true, "w1 = r2", 1, 6, "does not match"},
 		{true, "r1 += w2", 1, 7, "does not match"},
 		{true, "r1 = c64 ll", 1, 6, "unresolved symbol"},
+		{true, "w1 = (s32)w2", 1, 1, "invalid instruction"},
 		{true, "goto nowhere", 1, 6, "undefined label"},
 		{true, "       6:\tc3 21 00 00 40 00 00 00\t<unknown>", 1, 35, "could not decode"},
 		{true, "       6:\tb7 01 00 00 40 00 00 00\tr1 = 1 2", 1, 42, "unexpected"},

@@ -83,7 +83,9 @@ func assemble(src string, d dialect) (isa.Program, error) {
 			continue
 		}
 		s := stmt{line: lineNo}
-		if t := p.peek(); t.kind == tIdent && strings.EqualFold(t.text, ".insn") {
+		first := p.peek()
+		raw := first.kind == tIdent && strings.EqualFold(first.text, ".insn")
+		if raw {
 			p.next()
 			err = parseInsnDirective(p, &s)
 		} else {
@@ -94,6 +96,12 @@ func assemble(src string, d dialect) (isa.Program, error) {
 		}
 		if err := p.expectEnd(); err != nil {
 			return nil, err
+		}
+		if !raw {
+			// Label targets are filled in later; check with a zero target.
+			if err := s.ins.Validate(); err != nil {
+				return nil, p.errAt(first, "invalid instruction: %v", err)
+			}
 		}
 		stmts = append(stmts, s)
 		pc += s.ins.Slots()
