@@ -124,6 +124,7 @@ const (
 	fixB19                  // B.cond, CBZ, CBNZ, LDR literal
 	fixB14                  // TBZ, TBNZ
 	fixADR21                // ADR
+	fixDelta32              // MOVZ+MOVK pair: byte distance from the instruction before
 )
 
 type fixup struct {
@@ -240,6 +241,15 @@ func (a *Assembler) Resolve() error {
 				return a.err
 			}
 			w = w&^(0x3fff<<5) | (uint32(d)&0x3fff)<<5
+		case fixDelta32:
+			b := (d + 1) * 4 // from the ADR before the MOVZ
+			if !fits(b, 32) {
+				a.fail("far adr out of range (%d bytes)", b)
+				return a.err
+			}
+			w = w&^(0xffff<<5) | (uint32(b)&0xffff)<<5
+			w2 := a.code[f.at+1]
+			a.code[f.at+1] = w2&^(0xffff<<5) | (uint32(b)>>16&0xffff)<<5
 		case fixADR21:
 			b := d * 4
 			if !fits(b, 21) {
@@ -352,6 +362,12 @@ func (a *Assembler) NEG(sz Size, rd, rm Reg) { a.SUB(sz, rd, ZR, rm) }
 // of rm to rn (rd and rn may be SP).
 func (a *Assembler) ADDExtUXTW(rd, rn, rm Reg) {
 	a.Emit(0x8B200000 | rr(rm)<<16 | 2<<13 | rr(rn)<<5 | rr(rd))
+}
+
+// ADDExtSXTW emits ADD rd, rn, wm, SXTW: adds the sign-extended low 32
+// bits of rm to rn.
+func (a *Assembler) ADDExtSXTW(rd, rn, rm Reg) {
+	a.Emit(0x8B200000 | rr(rm)<<16 | 6<<13 | rr(rn)<<5 | rr(rd))
 }
 
 // --- Multiply and divide ---
@@ -780,6 +796,16 @@ func (a *Assembler) RETReg(rn Reg) { a.Emit(0xD65F0000 | rr(rn)<<5) }
 
 // ADR emits ADR rd, l.
 func (a *Assembler) ADR(rd Reg, l Label) { a.ref(l, fixADR21); a.Emit(0x10000000 | rr(rd)) }
+
+// ADRFar puts the address of l in rd with a ±2 GiB reach, using tmp:
+// ADR rd, .; MOVZ/MOVK tmp, #delta; ADD rd, rd, wtmp, SXTW.
+func (a *Assembler) ADRFar(rd, tmp Reg, l Label) {
+	a.Emit(0x10000000 | rr(rd)) // ADR rd, .
+	a.ref(l, fixDelta32)
+	a.MOVZ(W, tmp, 0, 0)
+	a.MOVK(W, tmp, 0, 16)
+	a.ADDExtSXTW(rd, rd, tmp)
+}
 
 // BOffset emits B to a byte offset relative to this instruction.
 func (a *Assembler) BOffset(off int32) {

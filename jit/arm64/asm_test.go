@@ -67,6 +67,7 @@ func TestEncode(t *testing.T) {
 		{func(a *Assembler) { a.NEG(X, R1, R2) }, "neg x1, x2"},
 		{func(a *Assembler) { a.NEG(W, R1, R2) }, "neg w1, w2"},
 		{func(a *Assembler) { a.ADDExtUXTW(R0, R1, R2) }, "add x0, x1, w2, uxtw"},
+		{func(a *Assembler) { a.ADDExtSXTW(R0, R1, R2) }, "add x0, x1, w2, sxtw"},
 		// multiply, divide
 		{func(a *Assembler) { a.MUL(X, R0, R1, R2) }, "mul x0, x1, x2"},
 		{func(a *Assembler) { a.MUL(W, R0, R1, R2) }, "mul w0, w1, w2"},
@@ -323,6 +324,38 @@ func TestBranches(t *testing.T) {
 		"bl .+0x10; adr x6, .+0xc; adr x7, .-0x20; b.cs .+0x4; nop"
 	if got := disasm(t, code); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+func TestADRFar(t *testing.T) {
+	for _, n := range []int{0, 10, 1 << 19} {
+		var a Assembler
+		back := a.NewLabel()
+		fwd := a.NewLabel()
+		a.Bind(back)
+		a.NOP()
+		a.ADRFar(R3, R4, fwd)  // at 4
+		a.ADRFar(R5, R6, back) // at 20
+		for i := 0; i < n; i++ {
+			a.NOP()
+		}
+		a.Bind(fwd)
+		code, err := a.Finish()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fwdOff := int64(36 + 4*n)
+		d1 := fwdOff - 4
+		d2 := int64(0 - 20)
+		want := fmt.Sprintf("adr x3, .+0x0; mov w4, #%#x; movk w4, #%#x, lsl #16; add x3, x3, w4, sxtw; "+
+			"adr x5, .+0x0; mov w6, #%#x; movk w6, #%#x, lsl #16; add x5, x5, w6, sxtw",
+			uint16(d1), uint16(d1>>16), uint16(d2), uint16(d2>>16))
+		got := disasm(t, code[4:36])
+		// arm64asm spells MOVZ of 0 and of small values differently; compare loosely.
+		norm := strings.NewReplacer("movz w4, #0x0", "mov w4, #0x0", "movz w6, #0x0", "mov w6, #0x0")
+		if norm.Replace(got) != norm.Replace(want) {
+			t.Errorf("n=%d:\ngot  %s\nwant %s", n, got, want)
+		}
 	}
 }
 
