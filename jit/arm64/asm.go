@@ -120,11 +120,11 @@ type Label int32
 type fixKind uint8
 
 const (
-	fixB26   fixKind = iota // B, BL
-	fixB19                  // B.cond, CBZ, CBNZ, LDR literal
-	fixB14                  // TBZ, TBNZ
-	fixADR21                // ADR
-	fixDelta32              // MOVZ+MOVK pair: byte distance from the instruction before
+	fixB26     fixKind = iota // B, BL
+	fixB19                    // B.cond, CBZ, CBNZ, LDR literal
+	fixB14                    // TBZ, TBNZ
+	fixADR21                  // ADR
+	fixDelta32                // MOVZ+MOVK pair: byte distance from the instruction before
 )
 
 type fixup struct {
