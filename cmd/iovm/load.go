@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 
@@ -29,7 +30,20 @@ type loadedProgram struct {
 	// Budget is the instruction budget the file asks for (a .data file's
 	// "-- budget"), 0 for none; --budget replaces it.
 	Budget uint64
+	// Context, when non-nil, makes the run's context from its input
+	// memory (an ELF packet program: see elf.PacketContext).
+	Context func(mem []byte) []byte
+	// DumpMaps, when non-nil, prints the maps and global data after a run
+	// (run --dump-maps).
+	DumpMaps func(w io.Writer)
 }
+
+// elfSection and elfFunc select the program of an ELF object (run
+// --section, --func); both empty means the object's only program.
+var elfSection, elfFunc string
+
+// elfTrace receives the trace_printk output of ELF programs (stderr).
+var elfTrace io.Writer = io.Discard
 
 // loadELF loads an ELF object (data starts with the ELF magic). It is nil
 // until the ELF loader's command-line support registers itself (from an

@@ -14,7 +14,7 @@ import (
 func init() {
 	register(&command{
 		name:  "run",
-		usage: "[--engine interp|jit] [--mem FILE] [--budget N] [--repeat N] [--trace] [--big-endian] PROG",
+		usage: "[--engine interp|jit] [--mem FILE] [--budget N] [--repeat N] [--trace] [--big-endian] [--section S | --func F] [--dump-maps] PROG",
 		short: "run an eBPF program (.data, .asm, raw or hex bytecode, ELF object) and print r0",
 		run:   runRun,
 	})
@@ -34,8 +34,12 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	repeat := fs.Int("repeat", 0, "after the first run, time `N` more runs")
 	trace := fs.Bool("trace", false, "print each executed instruction and the registers it changed (stderr)")
 	bigEndian := fs.Bool("big-endian", false, "the program is big-endian (bytecode decoding, loads and stores)")
+	fs.StringVar(&elfSection, "section", "", "ELF object: run the program of section `S`")
+	fs.StringVar(&elfFunc, "func", "", "ELF object: run the program (function) named `F`")
+	dumpMapsFlag := fs.Bool("dump-maps", false, "ELF object: print its maps and global data after the run")
+	elfTrace = stderr
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: iovm run [--engine interp|jit] [--mem FILE] [--budget N] [--repeat N] [--trace] [--big-endian] PROG")
+		fmt.Fprintln(stderr, "usage: iovm run [--engine interp|jit] [--mem FILE] [--budget N] [--repeat N] [--trace] [--big-endian] [--section S | --func F] [--dump-maps] PROG")
 		fs.PrintDefaults()
 	}
 	operands, err := parseFlags(fs, args)
@@ -80,12 +84,18 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	if *trace {
 		env.Trace = stderr
 	}
+	if l.Context != nil {
+		env.Context = l.Context(env.Mem)
+	}
 	res, err := x.Run(env)
 	if err != nil {
 		fmt.Fprintf(stderr, "iovm run: %v\n", err)
 		return 1
 	}
 	fmt.Fprintf(stdout, "%#x\n", res.R0)
+	if *dumpMapsFlag && l.DumpMaps != nil {
+		l.DumpMaps(stdout)
+	}
 
 	if *repeat > 0 {
 		env.Trace = nil
