@@ -152,10 +152,13 @@ func (b *arm64Backend) ExitToGo(reason int, pc int, aux Operand, resume Label) {
 	}
 	a.MOVConst(a64.X, t0, uint64(pc))
 	a.MOVConst(a64.X, t1, uint64(reason))
-	if resume != NoLabel {
-		a.ADR(t3, al(resume))
-	} else {
+	switch {
+	case resume == NoLabel:
 		a.MOVZ(a64.X, t3, 0, 0)
+	case b.near(resume):
+		a.ADR(t3, al(resume))
+	default:
+		a.ADRFar(t3, t4, al(resume))
 	}
 	a.B(al(b.exit))
 }
