@@ -1,0 +1,340 @@
+package verifier_test
+
+import (
+	"encoding/binary"
+	"errors"
+	"math/rand"
+	"strings"
+	"testing"
+
+	"github.com/iovm/iovm/conformance"
+	"github.com/iovm/iovm/isa"
+	"github.com/iovm/iovm/verifier"
+	"github.com/iovm/iovm/vm"
+)
+
+// gen builds a random program from a byte stream: straight-line code over
+// scalars and pointers (input, stack, derived), forward branches (length
+// checks, comparisons against the input end, bounds on scalars), bounded
+// loops, helper calls and atomics, biased towards what the verifier must
+// reason about.
+type gen struct {
+	b []byte
+	i int
+}
+
+func (g *gen) byte() byte {
+	if g.i >= len(g.b) {
+		return 0
+	}
+	g.i++
+	return g.b[g.i-1]
+}
+
+func (g *gen) n(k int) int { return int(g.byte()) % k }
+
+func (g *gen) done() bool { return g.i >= len(g.b) }
+
+var interesting = []int64{0, 1, 2, 3, 4, 7, 8, 15, 16, 31, 32, 63, 64, 255, 256, -1, -2, -8, -16, -512, 0x7fffffff, -0x80000000, 65535}
+
+func (g *gen) imm() int64 {
+	if g.n(3) == 0 {
+		return int64(int32(uint32(g.byte()) | uint32(g.byte())<<8 | uint32(g.byte())<<16 | uint32(g.byte())<<24))
+	}
+	return interesting[g.n(len(interesting))]
+}
+
+func (g *gen) reg() uint8 { return uint8(g.n(10)) }
+
+func (g *gen) program() isa.Program {
+	var p isa.Program
+	emit := func(ins ...isa.Instruction) { p = p.Append(ins...) }
+	sizes := []isa.Size{isa.SizeB, isa.SizeH, isa.SizeW, isa.SizeDW}
+	alu := []isa.ALUOp{isa.ALUAdd, isa.ALUSub, isa.ALUMul, isa.ALUDiv, isa.ALUOr, isa.ALUAnd, isa.ALULsh, isa.ALURsh, isa.ALUMod, isa.ALUXor, isa.ALUArsh}
+	jumps := []isa.JumpOp{isa.JumpJEQ, isa.JumpJGT, isa.JumpJGE, isa.JumpJSET, isa.JumpJNE, isa.JumpJSGT, isa.JumpJSGE, isa.JumpJLT, isa.JumpJLE, isa.JumpJSLT, isa.JumpJSLE}
+	// Keep the input pointer in r6 and its length in r7 (r1, r2 are
+	// clobbered by calls); r0 starts at 0 so exit is initialized.
+	emit(isa.Instruction{Opcode: 0xbf, Dst: 6, Src: 1}, isa.Instruction{Opcode: 0xbf, Dst: 7, Src: 2}, isa.Instruction{Opcode: 0xb7, Dst: 0})
+	if g.n(8) != 0 {
+		// Usually: every register and 64 bytes of stack initialized.
+		for _, r := range []uint8{2, 3, 4, 5, 8, 9} {
+			emit(isa.Instruction{Opcode: 0xb7, Dst: r, Imm: int64(g.n(16))})
+		}
+		for off := int16(-64); off < 0; off += 8 {
+			emit(isa.Instruction{Opcode: uint8(isa.ClassST) | uint8(isa.ModeMEM) | uint8(isa.SizeDW), Dst: 10, Offset: off})
+		}
+	}
+	type fwd struct{ at, left int }
+	var pend []fwd // forward jumps to patch: target after `left` more instructions
+	for !g.done() && len(p) < 120 {
+		start := len(p)
+		cls := isa.ClassALU64
+		if g.n(3) == 0 {
+			cls = isa.ClassALU
+		}
+		switch g.n(16) {
+		case 14, 15: // guarded input access
+			sz := sizes[g.n(4)]
+			off := int16(g.n(24))
+			if g.n(4) == 0 {
+				off-- // sometimes one byte off
+			}
+			need := int64(off) + int64(sz.Bytes()) + int64(g.n(3)) - 1
+			emit(isa.Instruction{Opcode: uint8(isa.ClassJMP) | uint8(isa.JumpJLT), Dst: 7, Imm: need, Offset: 1})
+			if g.n(2) == 0 {
+				emit(isa.Instruction{Opcode: uint8(isa.ClassLDX) | uint8(isa.ModeMEM) | uint8(sz), Dst: uint8(g.n(6)), Src: 6, Offset: off})
+			} else {
+				emit(isa.Instruction{Opcode: uint8(isa.ClassSTX) | uint8(isa.ModeMEM) | uint8(sz), Dst: 6, Src: uint8(g.n(10)), Offset: off})
+			}
+		case 0:
+			emit(isa.Instruction{Opcode: uint8(cls) | 0xb0, Dst: g.reg(), Imm: g.imm()})
+		case 1, 2:
+			op := alu[g.n(len(alu))]
+			emit(isa.Instruction{Opcode: uint8(cls) | uint8(op), Dst: g.reg(), Imm: g.imm()})
+		case 3:
+			op := alu[g.n(len(alu))]
+			emit(isa.Instruction{Opcode: uint8(cls) | uint8(op) | 0x08, Dst: g.reg(), Src: g.reg()})
+		case 4: // load
+			base := []uint8{10, 10, 6, g.reg()}[g.n(4)]
+			off := int16(g.imm() % 64)
+			if base == 10 {
+				off = -int16(g.n(64)) - 1
+			}
+			mode := isa.ModeMEM
+			sz := sizes[g.n(4)]
+			if sz != isa.SizeDW && g.n(4) == 0 {
+				mode = isa.ModeMEMSX
+			}
+			emit(isa.Instruction{Opcode: uint8(isa.ClassLDX) | uint8(mode) | uint8(sz), Dst: g.reg(), Src: base, Offset: off})
+		case 5: // store
+			base := []uint8{10, 10, 6, g.reg()}[g.n(4)]
+			off := int16(g.imm() % 64)
+			if base == 10 {
+				off = -int16(g.n(64)) - 1
+			}
+			sz := sizes[g.n(4)]
+			if g.n(2) == 0 {
+				emit(isa.Instruction{Opcode: uint8(isa.ClassST) | uint8(isa.ModeMEM) | uint8(sz), Dst: base, Offset: off, Imm: g.imm()})
+			} else {
+				emit(isa.Instruction{Opcode: uint8(isa.ClassSTX) | uint8(isa.ModeMEM) | uint8(sz), Dst: base, Src: g.reg(), Offset: off})
+			}
+		case 6, 7: // conditional forward jump
+			op := jumps[g.n(len(jumps))]
+			jc := isa.ClassJMP
+			if g.n(4) == 0 {
+				jc = isa.ClassJMP32
+			}
+			ins := isa.Instruction{Opcode: uint8(jc) | uint8(op), Dst: g.reg(), Imm: g.imm()}
+			switch g.n(4) {
+			case 0:
+				ins.Opcode |= 0x08
+				ins.Src, ins.Imm = g.reg(), 0
+			case 1: // length check
+				ins.Dst = 7
+			}
+			pend = append(pend, fwd{len(p), 1 + g.n(4)})
+			emit(ins)
+		case 8: // derive a pointer
+			d := uint8(1 + g.n(5))
+			emit(isa.Instruction{Opcode: 0xbf, Dst: d, Src: []uint8{10, 6}[g.n(2)]})
+			if g.n(2) == 0 {
+				emit(isa.Instruction{Opcode: 0x07, Dst: d, Imm: g.imm() % 80})
+			} else {
+				emit(isa.Instruction{Opcode: 0x0f, Dst: d, Src: g.reg()})
+			}
+		case 9: // input end comparison
+			emit(isa.Instruction{Opcode: 0xbf, Dst: 8, Src: 6}, isa.Instruction{Opcode: 0x0f, Dst: 8, Src: 7})
+			emit(isa.Instruction{Opcode: 0xbf, Dst: 9, Src: 6}, isa.Instruction{Opcode: 0x07, Dst: 9, Imm: int64(g.n(24))})
+			op := []isa.JumpOp{isa.JumpJGT, isa.JumpJGE, isa.JumpJLT, isa.JumpJLE}[g.n(4)]
+			pend = append(pend, fwd{len(p), 1 + g.n(4)})
+			emit(isa.Instruction{Opcode: uint8(isa.ClassJMP) | uint8(op) | 0x08, Dst: 9, Src: 8})
+		case 10: // helper
+			switch g.n(3) {
+			case 0:
+				emit(isa.Instruction{Opcode: isa.OpCall, Imm: 2})
+			case 1: // memfrob(stack, n)
+				emit(isa.Instruction{Opcode: 0xbf, Dst: 1, Src: 10}, isa.Instruction{Opcode: 0x07, Dst: 1, Imm: -int64(8 * (1 + g.n(8)))},
+					isa.Instruction{Opcode: 0xb7, Dst: 2, Imm: int64(g.n(72))}, isa.Instruction{Opcode: isa.OpCall, Imm: 1})
+			default:
+				emit(isa.Instruction{Opcode: 0xb7, Dst: 1, Imm: g.imm()}, isa.Instruction{Opcode: isa.OpCall, Imm: 3})
+			}
+		case 11: // bounded loop
+			n := int64(1 + g.n(6))
+			emit(isa.Instruction{Opcode: 0xb7, Dst: 9, Imm: 0})
+			top := len(p)
+			op := alu[g.n(len(alu))]
+			emit(isa.Instruction{Opcode: 0x07 | uint8(op), Dst: uint8(g.n(9)), Imm: g.imm()})
+			emit(isa.Instruction{Opcode: 0x07, Dst: 9, Imm: 1})
+			emit(isa.Instruction{Opcode: 0xa5, Dst: 9, Imm: n, Offset: int16(top - len(p) - 1)})
+		case 12: // atomic on the stack
+			sz := []isa.Size{isa.SizeW, isa.SizeDW}[g.n(2)]
+			op := isa.AtomicOps[g.n(len(isa.AtomicOps))]
+			emit(isa.Instruction{Opcode: uint8(isa.ClassSTX) | uint8(isa.ModeATOMIC) | uint8(sz), Dst: 10, Src: uint8(1 + g.n(9)), Offset: -8 * int16(1+g.n(8)), Imm: int64(op)})
+		case 13:
+			switch g.n(4) {
+			case 0:
+				emit(isa.Instruction{Opcode: uint8(cls) | 0x80, Dst: g.reg()})
+			case 1:
+				emit(isa.Instruction{Opcode: 0xbf, Dst: g.reg(), Src: g.reg(), Offset: []int16{8, 16, 32}[g.n(3)]})
+			case 2:
+				emit(isa.Instruction{Opcode: 0xd4 | uint8(g.n(2))<<3, Dst: g.reg(), Imm: []int64{16, 32, 64}[g.n(3)]})
+			default:
+				emit(isa.Instruction{Opcode: uint8(cls) | uint8(isa.ALUDiv) | 0x08, Dst: g.reg(), Src: g.reg(), Offset: int16(g.n(2))})
+			}
+		}
+		// Patch forward jumps whose target is now reached.
+		added := 0
+		for pc := start; pc < len(p); pc++ {
+			if !p.IsContinuation(pc) {
+				added++
+			}
+		}
+		keep := pend[:0]
+		for _, f := range pend {
+			if f.at >= start {
+				keep = append(keep, f)
+				continue
+			}
+			f.left -= added
+			if f.left <= 0 {
+				p[f.at].Offset = int16(len(p) - f.at - 1)
+				continue
+			}
+			keep = append(keep, f)
+		}
+		pend = keep
+	}
+	for _, f := range pend {
+		p[f.at].Offset = int16(len(p) - f.at - 1)
+	}
+	return p.Append(isa.Instruction{Opcode: isa.OpExit})
+}
+
+func protosOf(hs *vm.Helpers) func(int32) (verifier.HelperProto, bool) {
+	return func(id int32) (verifier.HelperProto, bool) {
+		h := hs.Lookup(id)
+		if h == nil {
+			return verifier.HelperProto{}, false
+		}
+		return h.Proto, true
+	}
+}
+
+// checkSound verifies p in both modes and runs it on the interpreter: a
+// program accepted in Strict mode must not fault, and no run may fault at
+// an access Checked mode claims proven.
+func checkSound(t *testing.T, p isa.Program, mem []byte) (strict bool) {
+	t.Helper()
+	hs := conformance.TestHelpers()
+	cfg := &verifier.Config{Helpers: protosOf(hs), MaxInsns: 100000}
+	facts, err := verifier.Verify(p, cfg)
+	if err != nil {
+		if strings.Contains(err.Error(), "internal verifier error") {
+			t.Fatalf("verifier panicked: %v", err)
+		}
+		return false // structurally invalid: the generator can make such programs
+	}
+	scfg := *cfg
+	scfg.Mode = verifier.Strict
+	_, serr := verifier.Verify(p, &scfg)
+	if serr != nil && strings.Contains(serr.Error(), "internal verifier error") {
+		t.Fatalf("verifier panicked: %v", serr)
+	}
+	prog, err := vm.Load(p, &vm.Options{Helpers: hs})
+	if err != nil {
+		return false
+	}
+	for _, m := range [][]byte{mem, nil, mem[:len(mem)/2]} {
+		env := &vm.Env{Mem: append([]byte(nil), m...), Budget: 1 << 20}
+		_, rerr := prog.Run(env)
+		var e *vm.Error
+		if !errors.As(rerr, &e) || e.Kind != vm.KindFault {
+			continue
+		}
+		if serr == nil {
+			t.Fatalf("accepted in strict mode but faults with %d bytes of input: %v\n%s", len(m), rerr, dump(p))
+		}
+		if e.PC >= 0 && e.PC < len(facts.Access) && facts.Access[e.PC].Proven {
+			t.Fatalf("faults at pc %d (%v), which checked mode claims proven\n%s", e.PC, rerr, dump(p))
+		}
+	}
+	return serr == nil
+}
+
+func dump(p isa.Program) string {
+	var b strings.Builder
+	for pc, ins := range p {
+		if p.IsContinuation(pc) {
+			continue
+		}
+		b.WriteString("  ")
+		b.WriteString(itoa(pc))
+		b.WriteString(": ")
+		b.WriteString(verifier.FormatInsn(ins))
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func itoa(n int) string {
+	if n < 10 {
+		return string(rune('0' + n))
+	}
+	return itoa(n/10) + string(rune('0'+n%10))
+}
+
+// TestSoundnessRandom runs the soundness check on generated programs from
+// fixed seeds (the fuzz target below explores further).
+func TestSoundnessRandom(t *testing.T) {
+	n := 3000
+	if testing.Short() {
+		n = 300
+	}
+	rng := rand.New(rand.NewSource(1))
+	accepted := 0
+	for i := 0; i < n; i++ {
+		b := make([]byte, 20+rng.Intn(200))
+		rng.Read(b)
+		mem := make([]byte, rng.Intn(64))
+		rng.Read(mem)
+		g := &gen{b: b}
+		if checkSound(t, g.program(), mem) {
+			accepted++
+		}
+	}
+	t.Logf("%d programs, %d accepted in strict mode", n, accepted)
+}
+
+// FuzzSoundness: go test ./verifier -run XXX -fuzz FuzzSoundness
+func FuzzSoundness(f *testing.F) {
+	f.Add([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13}, []byte{1, 2, 3, 4})
+	f.Add([]byte{9, 0, 1, 2, 4, 1, 6, 4, 0, 6, 3}, []byte{0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0, 1})
+	f.Fuzz(func(t *testing.T, b, mem []byte) {
+		if len(mem) > 256 {
+			mem = mem[:256]
+		}
+		g := &gen{b: b}
+		checkSound(t, g.program(), mem)
+	})
+}
+
+// FuzzVerify feeds arbitrary bytecode to Verify: it must never panic.
+func FuzzVerify(f *testing.F) {
+	f.Add([]byte{0xb7, 0, 0, 0, 1, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0}, false)
+	f.Fuzz(func(t *testing.T, b []byte, strict bool) {
+		raw, err := isa.DecodeRaw(b[:len(b)/8*8], binaryLE)
+		if err != nil {
+			return
+		}
+		p := isa.Program(raw)
+		cfg := &verifier.Config{Helpers: protosOf(conformance.TestHelpers()), MaxInsns: 20000}
+		if strict {
+			cfg.Mode = verifier.Strict
+		}
+		if _, err := verifier.Verify(p, cfg); err != nil && strings.Contains(err.Error(), "internal verifier error") {
+			t.Fatal(err)
+		}
+	})
+}
+
+var binaryLE = binary.LittleEndian
