@@ -8,3 +8,11 @@ func SetArm64LSE(on bool) (restore func()) {
 	arm64LSE = on
 	return func() { arm64LSE = old }
 }
+
+// SetArm64Far sets the program size above which arm64 code uses long
+// branch forms (0: always), and returns a function restoring it.
+func SetArm64Far(slots int) (restore func()) {
+	old := arm64FarSlots
+	arm64FarSlots = slots
+	return func() { arm64FarSlots = old }
+}
