@@ -50,3 +50,7 @@ build_s asm/testdata .s -target bpfel -O2 -mcpu=v3 -g0
 # globals, callbacks), in both byte orders.
 build testdata/ebpf .o -target bpfel -O2 -mcpu=v3 -g
 build testdata/ebpf .eb.o -target bpfeb -O2 -mcpu=v3 -g
+
+# examples/*/bpf: the eBPF programs of the examples, embedded in their
+# binaries (little-endian).
+build examples/pcapfilter/bpf .o -target bpfel -O2 -mcpu=v3 -g
