@@ -167,7 +167,7 @@ func checkStructure(p isa.Program, c *Config) (*structure, error) {
 				return nil, err
 			}
 			s.pruneAt[t] = true
-			if !isUncondJump(ins) {
+			if !isUncondJump(ins) && pc+1 < n {
 				s.pruneAt[pc+1] = true
 			}
 			if t <= pc {
