@@ -1,6 +1,7 @@
 package jit
 
 import (
+	"bytes"
 	"errors"
 	"testing"
 
@@ -161,5 +162,33 @@ func TestCallback(t *testing.T) {
 			compare(t, body, r1, e1, r2, e2, nil, nil)
 		}
 		jp.Close()
+	}
+}
+
+// TestBlindingHidesConstants checks that no immediate of the program
+// appears in the code when blinding is on.
+func TestBlindingHidesConstants(t *testing.T) {
+	p, err := asm.Assemble("mov %r0, 0x3c3c3c3c\nadd %r0, 0x5a5a5a5a\nlddw %r1, 0x7e7e7e7e7e7e7e7e\nxor %r0, %r1\njeq %r0, 0x6b6b6b6b, end\nstw [%r10-8], 0x4d4d4d4d\nend:\nexit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vp, err := vm.Load(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, blind := range []bool{false, true} {
+		l, err := Generate(vp, "amd64", &Options{Blind: blind})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := 0
+		for _, c := range []byte{0x3c, 0x5a, 0x7e, 0x6b, 0x4d} {
+			if bytes.Contains(l.Code, []byte{c, c, c, c}) {
+				found++
+			}
+		}
+		if blind && found > 0 || !blind && found != 5 {
+			t.Errorf("blind=%v: %d constants in the code", blind, found)
+		}
 	}
 }
