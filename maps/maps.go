@@ -12,8 +12,11 @@
 // the slot (so for_each_map_elem can pass a key pointer) and its values
 // follow, each rounded up to 8 bytes. As in Linux, a pointer obtained by a
 // lookup stays valid memory after the element is deleted (the slot may be
-// reused by a later insertion). The ring buffer's arena holds the sample
-// data that bpf_ringbuf_reserve hands out.
+// reused by a later insertion). A program holding a value pointer can reach
+// the whole arena of that map (never another map's memory): the sandbox
+// guarantee is per region; the verifier, in Strict mode, keeps accesses
+// within the value. The ring buffer's arena holds the sample data that
+// bpf_ringbuf_reserve hands out.
 //
 // Per-CPU maps. A userspace VM has no CPUs of its own, so a per-CPU map
 // holds NumCPU independent copies of each value (by default
@@ -440,17 +443,26 @@ func (m *Map) update(key, value []byte, flags uint64, cpu int) error {
 	return nil
 }
 
+// lruSample is the number of elements an LRU eviction compares.
+const lruSample = 64
+
 // evictLocked removes the least recently used element (LRU maps, mu held).
+// Like Linux's, the LRU is approximate: it evicts the oldest of up to
+// lruSample elements taken from a random starting point of the index, so it
+// is exact for maps of up to lruSample elements and O(1) for large ones.
 func (m *Map) evictLocked() {
 	var victim string
 	var best uint64
-	first := true
+	n := 0
 	for k, s := range m.index {
-		if t := m.stamps[s].Load(); first || t < best {
-			victim, best, first = k, t, false
+		if t := m.stamps[s].Load(); n == 0 || t < best {
+			victim, best = k, t
+		}
+		if n++; n >= lruSample {
+			break
 		}
 	}
-	if !first {
+	if n > 0 {
 		m.deleteLocked(victim)
 	}
 }

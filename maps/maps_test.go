@@ -291,3 +291,25 @@ func FuzzOps(f *testing.F) {
 		}
 	})
 }
+
+func TestLRULarge(t *testing.T) {
+	m, err := New(Spec{Type: LRUHash, KeySize: 4, ValueSize: 4, MaxEntries: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := uint32(0); i < 5000; i++ {
+		if err := m.Update(u32(i), u32(i), UpdateAny); err != nil {
+			t.Fatal(err)
+		}
+		m.LookupOffset(u32(7), 0) // keep key 7 hot
+	}
+	if m.Len() != 1000 {
+		t.Fatalf("len %d", m.Len())
+	}
+	if _, err := m.Lookup(u32(7)); err != nil {
+		t.Fatalf("the hot key was evicted: %v", err)
+	}
+	if _, err := m.Lookup(u32(0)); err == nil {
+		t.Fatalf("the oldest key survived")
+	}
+}
