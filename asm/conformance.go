@@ -164,11 +164,6 @@ func (p *parser) reg() (uint8, error) {
 	return 0, p.errAt(t, "expected a register, found %v", t)
 }
 
-func (p *parser) isReg() bool {
-	t := p.peek()
-	return t.kind == tIdent && looksLikeReg(t.text)
-}
-
 func (p *parser) comma() error { return p.expectOp(",") }
 
 // memOperand parses [%rN], [%rN+off] or [%rN-off].
@@ -190,22 +185,6 @@ func (p *parser) memOperand() (uint8, int16, error) {
 		return 0, 0, err
 	}
 	return reg, off, nil
-}
-
-// target parses a jump or call target: a label or a signed offset. For a
-// label it records the reference in s; otherwise it returns the offset.
-func (p *parser) target(s *stmt, field targetField) (int64, error) {
-	t := p.peek()
-	if t.kind == tIdent && !looksLikeReg(t.text) {
-		p.next()
-		s.label, s.field = t, field
-		return 0, nil
-	}
-	if field == targetOffset {
-		o, err := p.off16()
-		return int64(o), err
-	}
-	return p.imm32()
 }
 
 // pick returns the variant among vs with the given source bit.

@@ -317,6 +317,28 @@ func fit16(p *parser, at token, mag uint64, neg bool) (int16, error) {
 	return int16(mag), nil
 }
 
+// isReg reports whether the next token is shaped like a register.
+func (p *parser) isReg() bool {
+	t := p.peek()
+	return t.kind == tIdent && looksLikeReg(t.text)
+}
+
+// target parses a jump or call target: a label or a signed offset. For a
+// label it records the reference in s; otherwise it returns the offset.
+func (p *parser) target(s *stmt, field targetField) (int64, error) {
+	t := p.peek()
+	if t.kind == tIdent && !looksLikeReg(t.text) {
+		p.next()
+		s.label, s.field = t, field
+		return 0, nil
+	}
+	if field == targetOffset {
+		o, err := p.off16()
+		return int64(o), err
+	}
+	return p.imm32()
+}
+
 // regName parses a register name: "r0".."r10" (also "%r0", upper case) and,
 // when w is true, "w0".."w10". It reports the register and whether the name
 // was a w register.

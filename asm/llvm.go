@@ -318,16 +318,6 @@ func (p *parser) llvmParenMem() (uint8, int16, error) {
 	return reg, off, p.expectOp(")")
 }
 
-// llvmTarget parses a jump target: a label or a signed offset.
-func (p *parser) llvmTarget(s *stmt, field targetField) (int64, error) {
-	return p.target(s, field)
-}
-
-func (p *parser) isLLVMReg() bool {
-	t := p.peek()
-	return t.kind == tIdent && looksLikeReg(t.text)
-}
-
 func parseLLVM(p *parser, s *stmt) error {
 	ins := &s.ins
 	first := p.peek()
@@ -343,11 +333,11 @@ func parseLLVM(p *parser, s *stmt) error {
 			var err error
 			if word == "gotol" {
 				ins.Opcode = uint8(isa.ClassJMP32) | uint8(isa.JumpJA)
-				ins.Imm, err = p.llvmTarget(s, targetImm)
+				ins.Imm, err = p.target(s, targetImm)
 				return err
 			}
 			ins.Opcode = isa.OpJA
-			off, err := p.llvmTarget(s, targetOffset)
+			off, err := p.target(s, targetOffset)
 			ins.Offset = int16(off)
 			return err
 		case "callx":
@@ -416,7 +406,7 @@ func llvmALUOperand(p *parser, s *stmt, op isa.ALUOp, dstW, signed bool, sx int1
 	if signed {
 		ins.Offset = 1
 	}
-	if sx != 0 || p.isLLVMReg() {
+	if sx != 0 || p.isReg() {
 		at := p.peek()
 		src, srcW, err := p.llvmReg()
 		if err != nil {
@@ -579,7 +569,7 @@ func parseLLVMLoad(p *parser, s *stmt) error {
 		if err := p.expectOp("["); err != nil {
 			return err
 		}
-		if p.isLLVMReg() {
+		if p.isReg() {
 			reg, _, err := p.llvmReg()
 			if err != nil {
 				return err
@@ -633,7 +623,7 @@ func parseLLVMStore(p *parser, s *stmt) error {
 	if err := p.expectOp("="); err != nil {
 		return err
 	}
-	if p.isLLVMReg() {
+	if p.isReg() {
 		ins.Opcode = uint8(isa.ClassSTX) | uint8(isa.ModeMEM) | uint8(size)
 		ins.Src, _, err = p.llvmReg()
 		return err
@@ -810,7 +800,7 @@ func parseLLVMCall(p *parser, s *stmt) error {
 		ins.Src = isa.CallHelperID
 		ins.Imm, err = p.imm32()
 		return err
-	case p.isLLVMReg():
+	case p.isReg():
 		ins.Opcode = isa.OpCallX
 		ins.Dst, _, err = p.llvmReg()
 		return err
@@ -840,7 +830,7 @@ func parseLLVMIf(p *parser, s *stmt) error {
 		class = isa.ClassJMP32
 	}
 	ins.Opcode, ins.Dst = uint8(class)|uint8(op), dst
-	if p.isLLVMReg() {
+	if p.isReg() {
 		at := p.peek()
 		src, srcW, err := p.llvmReg()
 		if err != nil {
