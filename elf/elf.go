@@ -202,12 +202,13 @@ type linker struct {
 	file   []byte
 	order  binary.ByteOrder
 	obj    *Object
-	syms   []symbol         // index = symbol table index (0 is the null symbol)
-	secs   map[int][]byte   // contents of executable sections
-	rels   map[int][]reloc  // by target section
-	mapIdx map[int]int      // symbol index -> map index (maps and .maps symbols)
-	global map[int]int      // data section index -> map index
-	funcs  map[int][]symbol // function symbols by section, sorted by value
+	syms   []symbol          // index = symbol table index (0 is the null symbol)
+	secs   map[int][]byte    // contents of executable sections
+	rels   map[int][]reloc   // by target section
+	mapIdx map[int]int       // symbol index -> map index (maps and .maps symbols)
+	mapOff map[[2]uint64]int // (section, offset) -> map index
+	global map[int]int       // data section index -> map index
+	funcs  map[int][]symbol  // function symbols by section, sorted by value
 }
 
 type reloc struct {
@@ -242,6 +243,7 @@ func (l *linker) parse() error {
 	l.secs = map[int][]byte{}
 	l.rels = map[int][]reloc{}
 	l.mapIdx = map[int]int{}
+	l.mapOff = map[[2]uint64]int{}
 	l.global = map[int]int{}
 	var btfData []byte
 	mapsSec, legacySec := -1, -1
@@ -446,6 +448,7 @@ func (l *linker) legacyMaps(sec int) error {
 			return err
 		}
 		l.mapIdx[si] = idx
+		l.mapOff[[2]uint64{uint64(sec), sym.Value}] = idx
 	}
 	return nil
 }
@@ -479,6 +482,7 @@ func (l *linker) btfMaps(sec int, btfData []byte) error {
 			return err
 		}
 		l.mapIdx[si] = idx
+		l.mapOff[[2]uint64{uint64(sec), l.syms[si].Value}] = idx
 	}
 	return nil
 }
@@ -707,12 +711,17 @@ func (l *linker) relocLDDW(raw []isa.Instruction, i int, r reloc, u *unit, find 
 		return errorf("relocated lddw has src %d", lo.Src)
 	}
 	addend := uint64(uint32(lo.Imm))
-	if idx, ok := l.mapIdx[int(r.sym)]; ok {
-		lo.Src, lo.Imm, hi.Imm = isa.LDDWMapIdx, int64(idx), 0
-		return nil
-	}
 	if sym.shndx == int(delf.SHN_UNDEF) || sym.shndx >= len(l.f.Sections) {
 		return errorf("reference to undefined or special symbol %q (externs are not supported)", sym.Name)
+	}
+	// A map, by its symbol or by its section's symbol and an offset.
+	idx, ok := l.mapOff[[2]uint64{uint64(sym.shndx), sym.Value + addend}]
+	if !ok {
+		idx, ok = l.mapIdx[int(r.sym)]
+	}
+	if ok {
+		lo.Src, lo.Imm, hi.Imm = isa.LDDWMapIdx, int64(idx), 0
+		return nil
 	}
 	if idx, ok := l.global[sym.shndx]; ok {
 		off := sym.Value + addend

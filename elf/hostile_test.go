@@ -116,3 +116,26 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestMapByOffset relocates a lddw against another map's symbol plus an
+// offset (as section-symbol relocations do): the offset names the map.
+func TestMapByOffset(t *testing.T) {
+	obj := readObj(t, "legacy.o")
+	relOff, _ := section(t, obj, ".relsocket")
+	secOff, _ := section(t, obj, "socket")
+	le := binary.LittleEndian
+	// Second relocation (percpu, at offset 20 of "maps") -> symbol of hits + 20.
+	hitsSym := le.Uint32(obj[relOff+12:])
+	lddwAt := int(le.Uint64(obj[relOff+16:]))
+	le.PutUint32(obj[relOff+16+12:], hitsSym)
+	le.PutUint32(obj[secOff+lddwAt+4:], 20)
+	o, err := elf.Parse(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := o.Program("legacy")
+	ins := p.Insns[lddwAt/8]
+	if ins.Src != 5 || int(ins.Imm) != o.MapIndex("percpu") {
+		t.Errorf("lddw = %v, want map %d", ins, o.MapIndex("percpu"))
+	}
+}
