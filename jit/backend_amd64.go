@@ -136,6 +136,15 @@ func (b *amd64Backend) emitExit() {
 
 func (b *amd64Backend) ExitToGo(reason int, pc int, aux Operand, resume Label) {
 	a := &b.a
+	if reason == ExitDone {
+		// The end of the run needs only r0 and the counter.
+		a.Load(x.RAX, fm(fState), 8, false)
+		a.Store(x.M(x.RAX, stRegs), reg(0), 8)
+		a.Store(x.M(x.RAX, stCount), aCnt, 8)
+		a.StoreImm(x.M(x.RAX, stReason), ExitDone, 8)
+		a.Ret()
+		return
+	}
 	if aux.IsImm {
 		a.StoreImm(fm(fAux), int32(aux.Imm), 8)
 	} else {
@@ -564,7 +573,10 @@ func (b *amd64Backend) Branch(op isa.JumpOp, w Width, dst uint8, src Operand, ta
 	w64 := w == W64
 	d := b.read(dst, x.RDX)
 	r, imm, isImm := b.operand(src, w, x.RAX)
-	if op == isa.JumpJSET {
+	if isImm && imm == 0 && op != isa.JumpJSET {
+		// Flags of test d, d equal those of cmp d, 0 for every condition.
+		a.TestRR(w64, d, d)
+	} else if op == isa.JumpJSET {
 		if isImm {
 			a.TestRI(w64, d, imm)
 		} else {
