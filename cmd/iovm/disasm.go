@@ -268,6 +268,15 @@ func disasmWrite(w *strings.Builder, p isa.Program, d asm.Dialect, labels map[in
 			fmt.Fprintf(w, "%s:\n", l)
 		}
 		w.WriteString(format(p[pc]))
+		if target, ok := disasmTarget(p[pc], pc); ok && len(labels[target]) > 0 {
+			// Name the target as llvm-objdump does ("goto +3 <LBB0_2>"),
+			// as a comment in the conformance dialect.
+			if d == asm.LLVM {
+				fmt.Fprintf(w, " <%s>", labels[target][0])
+			} else {
+				fmt.Fprintf(w, " # %s", labels[target][0])
+			}
+		}
 		w.WriteByte('\n')
 		if p[pc].IsWide() {
 			pc++
@@ -279,4 +288,23 @@ func disasmWrite(w *strings.Builder, p isa.Program, d asm.Dialect, labels map[in
 	for _, l := range labels[len(p)] {
 		fmt.Fprintf(w, "%s:\n", l)
 	}
+}
+
+// disasmTarget returns the slot a jump or local call at pc goes to.
+func disasmTarget(ins isa.Instruction, pc int) (int, bool) {
+	if ins.Validate() != nil || !ins.Class().IsJump() {
+		return 0, false
+	}
+	switch {
+	case ins.Opcode == isa.OpExit || ins.Opcode == isa.OpCallX:
+		return 0, false
+	case ins.Opcode == isa.OpCall:
+		if ins.Src != isa.CallLocal {
+			return 0, false
+		}
+		return pc + 1 + int(ins.Imm), true
+	case ins.Class() == isa.ClassJMP32 && ins.JumpOp() == isa.JumpJA:
+		return pc + 1 + int(ins.Imm), true
+	}
+	return pc + 1 + int(ins.Offset), true
 }
