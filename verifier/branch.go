@@ -307,27 +307,43 @@ func (v *verifier) branch(pc int, st *state, ins isa.Instruction, cp *checkpoint
 	case !is32 && a.typ == tInput && b.typ == tInputEnd && b.s.isConst() && int64(b.s.val()) >= 0 && a.s.smin >= 0:
 		// a = input + o, b = input + len + e.
 		need := a.s.smin - int64(b.s.val())
+		var into *state
+		plus := int64(0)
 		switch op {
 		case isa.JumpJGT: // fall: a <= b
-			learnInput(st, need)
+			into = st
 		case isa.JumpJGE: // fall: a < b
-			learnInput(st, need+1)
+			into, plus = st, 1
 		case isa.JumpJLT:
-			learnInput(taken, need+1)
+			into, plus = taken, 1
 		case isa.JumpJLE:
-			learnInput(taken, need)
+			into = taken
+		}
+		if into != nil {
+			learnInput(into, need+plus)
+			if a.id != 0 {
+				into.learnRange(a.id, a.delta-int64(b.s.val())+plus)
+			}
 		}
 	case !is32 && a.typ == tInputEnd && b.typ == tInput && a.s.isConst() && int64(a.s.val()) >= 0 && b.s.smin >= 0:
 		need := b.s.smin - int64(a.s.val())
+		var into *state
+		plus := int64(0)
 		switch op {
 		case isa.JumpJGT: // taken: end > p
-			learnInput(taken, need+1)
+			into, plus = taken, 1
 		case isa.JumpJGE:
-			learnInput(taken, need)
+			into = taken
 		case isa.JumpJLT: // fall: end >= p
-			learnInput(st, need)
+			into = st
 		case isa.JumpJLE: // fall: end > p
-			learnInput(st, need+1)
+			into, plus = st, 1
+		}
+		if into != nil {
+			learnInput(into, need+plus)
+			if b.id != 0 {
+				into.learnRange(b.id, b.delta-int64(a.s.val())+plus)
+			}
 		}
 	}
 	switch {

@@ -341,6 +341,17 @@ func (v *verifier) subsumes(old, cur *state, pc int) bool {
 			}
 		}
 	}
+	// Ranges proven for variable input offsets the old state relied on.
+	for i := 0; i+1 < len(old.pktRange); i += 2 {
+		for j := 0; j+1 < len(v.idmap); j += 2 {
+			if int64(v.idmap[j]) == old.pktRange[i] {
+				k, ok := cur.rangeOf(v.idmap[j+1])
+				if !ok || k < old.pktRange[i+1] {
+					return false
+				}
+			}
+		}
+	}
 	return true
 }
 
@@ -348,7 +359,7 @@ func (v *verifier) valueSub(o, c value) bool {
 	if o.typ == tNone {
 		return true
 	}
-	if o.typ != c.typ || o.null != c.null || o.frame != c.frame || o.obj != c.obj {
+	if o.typ != c.typ || o.null != c.null || o.frame != c.frame || o.obj != c.obj || o.delta != c.delta {
 		return false
 	}
 	if !o.s.contains(c.s) {
@@ -378,6 +389,13 @@ func (v *verifier) widen(old, st *state) {
 		return
 	}
 	st.inputMin = minU(st.inputMin, old.inputMin)
+	var pr []int64
+	for i := 0; i+1 < len(st.pktRange); i += 2 {
+		if k, ok := old.rangeOf(uint32(st.pktRange[i])); ok {
+			pr = append(pr, st.pktRange[i], minS(k, st.pktRange[i+1]))
+		}
+	}
+	st.pktRange = pr
 	for i, fo := range old.frames {
 		fc := st.frames[i]
 		for r := 0; r < 10; r++ {
@@ -403,13 +421,13 @@ func (v *verifier) widen(old, st *state) {
 }
 
 func widenValue(o, c value) value {
-	if o.typ != c.typ || o.null != c.null || o.frame != c.frame || o.obj != c.obj {
+	if o.typ != c.typ || o.null != c.null || o.frame != c.frame || o.obj != c.obj || o.delta != c.delta {
 		return value{}
 	}
 	r := c
 	r.s = o.s.widen(c.s)
 	if o.id != c.id {
-		r.id = 0
+		r.id, r.delta = 0, 0
 		if r.null {
 			return value{}
 		}
@@ -479,6 +497,7 @@ func hashValue(h uint64, x value) uint64 {
 		id = 2
 	}
 	h = mix(h, uint64(x.typ)|uint64(x.frame)<<8|uint64(uint32(x.obj))<<16|id<<48)
+	h = mix(h, uint64(x.delta))
 	if x.null {
 		h = mix(h, 7)
 	}

@@ -111,7 +111,7 @@ func (v *verifier) ptrArith(st *state, op isa.ALUOp, dv, src value) value {
 			return unknown
 		}
 		p.s = sAdd(p.s, k.s)
-		p.id = 0
+		v.adjustInputID(&p, k.s, 1)
 		return p
 	}
 	if dv.isPtr() && src.typ == tScalar {
@@ -119,7 +119,7 @@ func (v *verifier) ptrArith(st *state, op isa.ALUOp, dv, src value) value {
 			return unknown
 		}
 		dv.s = sSub(dv.s, src.s)
-		dv.id = 0
+		v.adjustInputID(&dv, src.s, -1)
 		return dv
 	}
 	if dv.isPtr() && src.isPtr() && !dv.null && !src.null {
@@ -131,6 +131,25 @@ func (v *verifier) ptrArith(st *state, op isa.ALUOp, dv, src value) value {
 		}
 	}
 	return unknown
+}
+
+// adjustInputID keeps the variable-offset identity of an input pointer
+// after adding sign*k: constants move delta, variables start a new base.
+func (v *verifier) adjustInputID(p *value, k scalar, sign int64) {
+	if p.typ != tInput {
+		p.id, p.delta = 0, 0
+		return
+	}
+	if k.isConst() {
+		if p.id != 0 {
+			p.delta += sign * int64(k.val())
+			if p.delta > 1<<40 || p.delta < -1<<40 {
+				p.id, p.delta = 0, 0
+			}
+		}
+		return
+	}
+	p.id, p.delta = v.freshID(), 0
 }
 
 // scalarALU computes an ALU operation on scalars.
@@ -261,6 +280,11 @@ func (v *verifier) access(st *state, base value, off int64, size int, write, ato
 		region, limit, what = RegionInput, int64(st.inputMin), "input"
 		if write && v.c.InputReadOnly {
 			return false, 0, "the input is read-only"
+		}
+		if base.id != 0 && lo >= 0 {
+			if k, ok := st.rangeOf(base.id); ok && base.delta+off+int64(size) <= k {
+				what = "" // within the range proven for this variable offset
+			}
 		}
 	case tMapValue:
 		info := v.objs[base.obj]

@@ -30,7 +30,8 @@ type value struct {
 	null  bool   // tMapValue: may be NULL
 	frame uint8  // tStack: frame index
 	obj   int32  // tMap, tMapValue: object index
-	id    uint32 // tScalar: values with the same id are equal; tMapValue+null: null-check id
+	id    uint32 // tScalar: values with the same id are equal; tMapValue+null: null-check id; tInput: variable-offset base (see pktRange)
+	delta int64  // tInput with id: the constant added since the variable offset (base_id + delta)
 	s     scalar // tScalar: the value; pointers: the offset
 }
 
@@ -54,6 +55,9 @@ func (v value) String() string {
 	}
 	var b strings.Builder
 	b.WriteString(typeNames[v.typ])
+	if v.typ == tInput && v.id != 0 {
+		fmt.Fprintf(&b, "#%d%+d", v.id, v.delta)
+	}
 	if v.typ == tStack && v.frame > 0 {
 		fmt.Fprintf(&b, "@%d", v.frame)
 	}
@@ -95,12 +99,37 @@ type frame struct {
 type state struct {
 	frames   []*frame
 	inputMin uint64 // the input is proven at least this long
+	// pktRange holds (id, k) pairs: for input pointers with a variable
+	// offset of base id, base_id + k <= input end is proven.
+	pktRange []int64
+}
+
+// rangeOf returns k for pointer base id, or math.MinInt64.
+func (st *state) rangeOf(id uint32) (int64, bool) {
+	for i := 0; i+1 < len(st.pktRange); i += 2 {
+		if st.pktRange[i] == int64(id) {
+			return st.pktRange[i+1], true
+		}
+	}
+	return 0, false
+}
+
+func (st *state) learnRange(id uint32, k int64) {
+	for i := 0; i+1 < len(st.pktRange); i += 2 {
+		if st.pktRange[i] == int64(id) {
+			if k > st.pktRange[i+1] {
+				st.pktRange[i+1] = k
+			}
+			return
+		}
+	}
+	st.pktRange = append(st.pktRange, int64(id), k)
 }
 
 func (st *state) cur() *frame { return st.frames[len(st.frames)-1] }
 
 func (st *state) clone() *state {
-	n := &state{frames: make([]*frame, len(st.frames)), inputMin: st.inputMin}
+	n := &state{frames: make([]*frame, len(st.frames)), inputMin: st.inputMin, pktRange: append([]int64(nil), st.pktRange...)}
 	for i, f := range st.frames {
 		g := *f
 		g.stack = append([]slot(nil), f.stack...)
@@ -145,6 +174,9 @@ func (st *state) regsString() string {
 	}
 	if st.inputMin > 0 {
 		fmt.Fprintf(&b, " len>=%d", st.inputMin)
+	}
+	for i := 0; i+1 < len(st.pktRange); i += 2 {
+		fmt.Fprintf(&b, " #%d%+d<=end", st.pktRange[i], st.pktRange[i+1])
 	}
 	if len(st.frames) > 1 {
 		fmt.Fprintf(&b, " frame=%d", len(st.frames)-1)
