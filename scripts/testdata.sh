@@ -54,3 +54,4 @@ build testdata/ebpf .eb.o -target bpfeb -O2 -mcpu=v3 -g
 # examples/*/bpf: the eBPF programs of the examples, embedded in their
 # binaries (little-endian).
 build examples/pcapfilter/bpf .o -target bpfel -O2 -mcpu=v3 -g
+build examples/histogram/bpf .o -target bpfel -O2 -mcpu=v3 -g
