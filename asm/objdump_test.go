@@ -83,6 +83,7 @@ func TestObjdumpTestdata(t *testing.T) {
 	_, noObjdump := exec.LookPath("llvm-objdump")
 	for _, path := range objs {
 		t.Run(filepath.Base(path), func(t *testing.T) {
+			t.Parallel()
 			secs, order := readObject(t, path)
 			if len(secs) == 0 {
 				t.Fatal("no code sections")
