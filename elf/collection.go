@@ -23,7 +23,14 @@ type Config struct {
 	// Maps replaces maps of the object by name with existing ones (for
 	// example to share a map between objects); their specs must match.
 	Maps map[string]*maps.Map
+	// MaxMemory bounds the bytes the maps and global data of the object
+	// may take (default DefaultMaxMemory), so a hostile object cannot
+	// exhaust the host's memory.
+	MaxMemory uint64
 }
+
+// DefaultMaxMemory is the default of Config.MaxMemory.
+const DefaultMaxMemory = 1 << 30
 
 // Collection is an object instantiated for running: its maps created, its
 // global data copied into regions, and the standard helpers bound to them.
@@ -48,6 +55,23 @@ func NewCollection(obj *Object, cfg *Config) (*Collection, error) {
 	}
 	if len(obj.Maps) > MaxMaps {
 		return nil, fmt.Errorf("%d maps: at most %d", len(obj.Maps), MaxMaps)
+	}
+	limit := cfg.MaxMemory
+	if limit == 0 {
+		limit = DefaultMaxMemory
+	}
+	var total uint64
+	for _, ms := range obj.Maps {
+		spec := ms.Spec
+		spec.NumCPU = cfg.NumCPU
+		if ms.Global {
+			total += uint64(len(ms.Data))
+		} else if cfg.Maps[ms.Name] == nil {
+			total += spec.MemorySize()
+		}
+		if total > limit {
+			return nil, fmt.Errorf("maps and global data need more than %d bytes (Config.MaxMemory)", limit)
+		}
 	}
 	c := &Collection{Object: obj, Maps: make([]*maps.Map, len(obj.Maps)), Regions: make([]vm.Region, len(obj.Maps))}
 	refs := make([]helpers.MapRef, len(obj.Maps))

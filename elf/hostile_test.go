@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/iovm/iovm/elf"
+	"github.com/iovm/iovm/maps"
 )
 
 func readObj(t testing.TB, name string) []byte {
@@ -94,14 +95,7 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		var arena uint64
-		for _, m := range o.Maps {
-			arena += uint64(m.MaxEntries) * uint64(m.KeySize+m.ValueSize+16)
-		}
-		if arena > 16<<20 {
-			return // too big to instantiate in a fuzz run
-		}
-		c, err := elf.NewCollection(o, &elf.Config{NumCPU: 1})
+		c, err := elf.NewCollection(o, &elf.Config{NumCPU: 1, MaxMemory: 16 << 20})
 		if err != nil {
 			return
 		}
@@ -137,5 +131,21 @@ func TestMapByOffset(t *testing.T) {
 	ins := p.Insns[lddwAt/8]
 	if ins.Src != 5 || int(ins.Imm) != o.MapIndex("percpu") {
 		t.Errorf("lddw = %v, want map %d", ins, o.MapIndex("percpu"))
+	}
+}
+
+func TestCollectionMemoryLimit(t *testing.T) {
+	o := &elf.Object{Order: binary.LittleEndian, Maps: []*elf.MapSpec{
+		{Spec: maps.Spec{Name: "big", Type: maps.Hash, KeySize: 4, ValueSize: 1 << 20, MaxEntries: 1 << 20}},
+	}}
+	if _, err := elf.NewCollection(o, nil); err == nil {
+		t.Fatal("a 1 TiB map was created")
+	}
+	o.Maps[0].MaxEntries = 4
+	if _, err := elf.NewCollection(o, &elf.Config{MaxMemory: 1 << 20}); err == nil {
+		t.Fatal("MaxMemory not enforced")
+	}
+	if _, err := elf.NewCollection(o, nil); err != nil {
+		t.Fatal(err)
 	}
 }

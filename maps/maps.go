@@ -136,6 +136,34 @@ const (
 
 func round8(n uint32) uint32 { return (n + 7) &^ 7 }
 
+// MemorySize returns the bytes a map of this spec preallocates (its arena),
+// or for queues and stacks the most their values can hold; NumCPU 0 counts
+// as runtime.GOMAXPROCS(0). It saturates instead of overflowing.
+func (s Spec) MemorySize() uint64 {
+	ncpu := uint64(1)
+	if s.Type.PerCPU() {
+		ncpu = uint64(s.NumCPU)
+		if s.NumCPU <= 0 {
+			ncpu = uint64(runtime.GOMAXPROCS(0))
+		}
+	}
+	var per uint64
+	switch s.Type {
+	case RingBuf:
+		return uint64(s.MaxEntries)
+	case Queue, Stack:
+		per = uint64(s.ValueSize)
+	case ProgArray:
+		per = 16
+	default:
+		per = uint64(round8(s.KeySize)) + uint64(round8(s.ValueSize))*ncpu
+	}
+	if per != 0 && uint64(s.MaxEntries) > (1<<62)/per {
+		return 1 << 62
+	}
+	return per * uint64(s.MaxEntries)
+}
+
 // Map is an eBPF map. Its methods are safe for concurrent use.
 type Map struct {
 	spec  Spec
