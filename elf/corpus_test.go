@@ -297,3 +297,50 @@ func TestConcurrentRuns(t *testing.T) {
 		}
 	})
 }
+
+func TestPerCPUMaps(t *testing.T) {
+	o := open(t, "percpu.o")
+	eachEngine(t, func(t *testing.T, e conformance.Engine) {
+		// Two CPUs; the CPU of a run is in Env.Value.
+		c := newColl(t, o, &elf.Config{NumCPU: 2, CPU: func(m *vm.Memory) int { return m.Value.(int) }})
+		x := load(t, e, c, "percpu", nil)
+		runOn := func(cpu int, key uint32) {
+			t.Helper()
+			res, err := x.Run(&vm.Env{Mem: le32(key), Value: cpu})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.R0 != uint64(cpu) {
+				t.Fatalf("cpu = %d, want %d", res.R0, cpu)
+			}
+		}
+		runOn(0, 5)
+		runOn(1, 5)
+		runOn(1, 5)
+		runOn(1, 6)
+		runOn(0, 7) // plru holds 2 keys: 5 (oldest) is evicted
+		perCPU := func(m string, key uint32) [2]uint64 {
+			v, err := c.Map(m).Lookup(le32(key))
+			if err != nil {
+				t.Fatalf("%s[%d]: %v", m, key, err)
+			}
+			return [2]uint64{binary.LittleEndian.Uint64(v), binary.LittleEndian.Uint64(v[8:])}
+		}
+		if got := perCPU("pa", 0); got != [2]uint64{2, 3} {
+			t.Errorf("pa = %v, want [2 3]", got)
+		}
+		if got := perCPU("ph", 5); got != [2]uint64{1, 2} {
+			t.Errorf("ph[5] = %v, want [1 2]", got)
+		}
+		if got := perCPU("plru", 6); got != [2]uint64{0, 1} {
+			t.Errorf("plru[6] = %v, want [0 1]", got)
+		}
+		if _, err := c.Map("plru").Lookup(le32(5)); !errors.Is(err, maps.ErrKeyNotExist) {
+			t.Errorf("plru[5] not evicted: %v", err)
+		}
+		bss := c.Global(".bss")
+		if binary.LittleEndian.Uint64(bss) == 0 || binary.LittleEndian.Uint64(bss[8:]) == 0 {
+			t.Errorf("ktime not recorded: %x", bss)
+		}
+	})
+}
