@@ -101,6 +101,7 @@ func TestSuite(t *testing.T) {
 			for i, c := range cases {
 				name := strings.TrimSuffix(filepath.Base(paths[i]), ".data")
 				t.Run(name, func(t *testing.T) {
+					t.Parallel()
 					o := RunCase(c, e)
 					if o.Status != Pass {
 						t.Errorf("%s: %s", o.Status, o.Reason)
