@@ -1,5 +1,7 @@
 package jit
 
+import "golang.org/x/sys/cpu"
+
 // SetArm64LSE selects LSE atomics (true) or exclusive loops (false) for
 // programs compiled after the call, and returns a function restoring the
 // previous choice.
@@ -16,3 +18,6 @@ func SetArm64Far(slots int) (restore func()) {
 	arm64FarSlots = slots
 	return func() { arm64FarSlots = old }
 }
+
+// Arm64CPULSE reports whether this CPU has LSE atomics.
+func Arm64CPULSE() bool { return cpu.ARM64.HasATOMICS }
