@@ -17,6 +17,7 @@ package main
 
 import (
 	"bytes"
+	delf "debug/elf"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -26,6 +27,7 @@ import (
 
 	"github.com/iovm/iovm/conformance"
 	"github.com/iovm/iovm/elf"
+	"github.com/iovm/iovm/isa"
 	"github.com/iovm/iovm/vm"
 )
 
@@ -107,14 +109,22 @@ func execute(args []string, stdin io.Reader) (uint64, error) {
 }
 
 // runELF runs the first program of an ELF object, with its maps and global
-// data, the test helpers replacing the standard ones.
+// data, the test helpers replacing the standard ones. An object in which
+// package elf finds no program (code in .text without a function symbol,
+// as a bare wrapper of raw bytes may be) falls back to the first
+// executable section without relocations, run as it is.
 func runELF(obj []byte, mem []byte, e conformance.Engine) (uint64, error) {
 	o, err := elf.Parse(obj)
-	if err != nil {
-		return 0, err
+	if err == nil && len(o.Programs) == 0 {
+		err = errors.New("the ELF object holds no program")
 	}
-	if len(o.Programs) == 0 {
-		return 0, errors.New("the ELF object holds no program")
+	if err != nil {
+		p, ferr := firstExecSection(obj)
+		if ferr != nil {
+			return 0, err
+		}
+		res, err := conformance.ExecuteProgram(p, mem, 0, e)
+		return res.R0, err
 	}
 	coll, err := elf.NewCollection(o, nil)
 	if err != nil {
@@ -135,6 +145,43 @@ func runELF(obj []byte, mem []byte, e conformance.Engine) (uint64, error) {
 		return 0, err
 	}
 	return res.R0, nil
+}
+
+// firstExecSection decodes the first non-empty executable section of a
+// relocatable EM_BPF object that no relocation section applies to.
+func firstExecSection(obj []byte) (p isa.Program, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p, err = nil, fmt.Errorf("malformed object: %v", r)
+		}
+	}()
+	f, err := delf.NewFile(bytes.NewReader(obj))
+	if err != nil {
+		return nil, err
+	}
+	if f.Machine != delf.EM_BPF || f.Class != delf.ELFCLASS64 {
+		return nil, errors.New("not a 64-bit EM_BPF object")
+	}
+	relocated := map[uint32]bool{}
+	for _, s := range f.Sections {
+		if s.Type == delf.SHT_REL || s.Type == delf.SHT_RELA {
+			relocated[s.Info] = true
+		}
+	}
+	for i, s := range f.Sections {
+		if s.Flags&delf.SHF_EXECINSTR == 0 || s.Size == 0 || s.Type != delf.SHT_PROGBITS {
+			continue
+		}
+		if relocated[uint32(i)] {
+			return nil, fmt.Errorf("section %s has relocations", s.Name)
+		}
+		b, err := s.Data()
+		if err != nil {
+			return nil, err
+		}
+		return isa.Decode(b, f.ByteOrder)
+	}
+	return nil, errors.New("no executable section")
 }
 
 // parseHex parses hex pairs separated by any white space ("b7 00 00 ..."),

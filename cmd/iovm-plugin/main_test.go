@@ -131,6 +131,14 @@ func TestPluginArgs(t *testing.T) {
 		{nil, ldxb, "", 1}, // no memory: NULL dereference
 		{[]string{"--elf"}, prog, "", 1},
 	}
+	for _, e := range conformance.Engines() {
+		tests = append(tests, struct {
+			args  []string
+			stdin string
+			out   string
+			code  int
+		}{[]string{"00 ff 01", "--engine", e.Name}, ldxb, "ff\n", 0})
+	}
 	for _, tt := range tests {
 		var out, errb bytes.Buffer
 		code := run(tt.args, strings.NewReader(tt.stdin), &out, &errb)
