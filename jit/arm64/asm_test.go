@@ -562,3 +562,39 @@ func simMov(t *testing.T, a *Assembler) uint64 {
 	}
 	return reg
 }
+
+func TestDisasm(t *testing.T) {
+	var a Assembler
+	l := a.NewLabel()
+	a.Bind(l)
+	a.ADD(X, R0, R1, R2)
+	a.LDADDAL(W, R6, R19, R17)
+	a.CASAL(X, R0, R3, R2)
+	a.SWPAL(X, R1, R1, SP)
+	a.ICIVAU(R7)
+	a.Bcond(NE, l)
+	a.B(l)
+	a.Emit(0)
+	code, err := a.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"add x0, x1, x2", "ldaddal w6, w19, [x17]", "casal x0, x3, [x2]", "swpal x1, x1, [sp]",
+		"ic ivau, x7", "b.ne 0x1000", "b 0x1000", ".word 0x00000000"}
+	for i, w := range want {
+		if got := Disasm(code[4*i:], 0x1000+uint64(4*i)); got != w {
+			t.Errorf("%d: got %q, want %q", i, got, w)
+		}
+	}
+	// The extra decoder agrees with the words checked against llvm-mc.
+	for _, c := range lseCases {
+		if strings.Contains(c.want, "?") {
+			continue
+		}
+		var b [4]byte
+		binary.LittleEndian.PutUint32(b[:], c.word)
+		if got := Disasm(b[:], 0); got != c.want {
+			t.Errorf("%08x: got %q, want %q", c.word, got, c.want)
+		}
+	}
+}
