@@ -55,3 +55,4 @@ build testdata/ebpf .eb.o -target bpfeb -O2 -mcpu=v3 -g
 # binaries (little-endian).
 build examples/pcapfilter/bpf .o -target bpfel -O2 -mcpu=v3 -g
 build examples/histogram/bpf .o -target bpfel -O2 -mcpu=v3 -g
+build examples/extension/bpf .o -target bpfel -O2 -mcpu=v3 -g

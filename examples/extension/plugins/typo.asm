@@ -1,0 +1,3 @@
+# A plugin that does not assemble.
+    mov %r0, 0
+    exti
