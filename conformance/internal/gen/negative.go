@@ -135,6 +135,8 @@ func negativeFiles() []*File {
 		fault("atomic-null-"+a.name, a.mn+" on address 8", "null dereference", false,
 			fmt.Sprintf("mov %%r3, 8\nmov %%r2, 1\nmov %%r0, 0\n%s [%%r3+0], %%r2\nexit\n", a.mn), nil)
 	}
+	fault("atomic-unmapped-region", "lock xor on region 9, which is not mapped", "unmapped region", false,
+		"lddw %r3, 0x900000000\nmov %r2, 1\nlock xor [%r3+0], %r2\nmov %r0, 0\nexit\n", nil)
 	fault("helper-memfrob-oob", "memfrob of 16 bytes from an 8-byte input memory", "out of bounds", false,
 		"mov %r2, 16\ncall 1\nexit\n", mem8)
 	fault("helper-strcmp-unterminated", "strcmp_ext of a string that runs to the end of the input memory", "out of bounds", false,
