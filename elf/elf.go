@@ -35,9 +35,18 @@
 // value (element 0 of an array) and src 4 to the target pc, which the
 // callback helpers (bpf_loop, for_each_map_elem) pass to the engine.
 //
+// Packet programs (XDP-style) get a context of two 64-bit addresses, data
+// and data_end, over the input region: see PacketContext.
+//
 // Hostile objects (wrong class, machine or type, truncated or overlapping
 // sections, bad symbol or relocation indices and types, out-of-range
-// offsets, absurd sizes) give errors, never panics.
+// offsets, absurd sizes) give errors, never panics; Config.MaxMemory bounds
+// what an object's maps may allocate.
+//
+// Not supported: maps of maps, static initialization of program arrays in
+// .maps (fill them from Go with maps.Map.SetProgram), externs (kconfig,
+// ksyms), CO-RE relocations of .BTF.ext (they describe kernel types) and
+// BPF-to-BPF calls through function pointers other than helper callbacks.
 package elf
 
 import (

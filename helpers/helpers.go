@@ -24,7 +24,8 @@
 // never returns to the caller, as in Linux; chains stop after MaxTailCalls.
 // Program arrays used for tail calls must hold programs loaded from the
 // same collection, so that their regions agree. A fault in the target ends
-// the whole run with a helper error wrapping the target's *vm.Error.
+// the whole run with a helper error wrapping the target's *vm.Error. Each
+// program of a chain runs with the Env's budget and a fresh stack.
 //
 // loop and for_each_map_elem call a local function of the running program
 // through vm.Memory.CallLocal; engines that do not support callbacks make
