@@ -344,3 +344,20 @@ func TestPerCPUMaps(t *testing.T) {
 		}
 	})
 }
+
+// TestReplaceHelper replaces a standard helper and adds one of the
+// embedder's own before loading.
+func TestReplaceHelper(t *testing.T) {
+	o := open(t, "percpu.o")
+	eachEngine(t, func(t *testing.T, e conformance.Engine) {
+		c := newColl(t, o, nil)
+		c.Helpers.Register(vm.Helper{ID: 7, Name: "my_prandom", Fn: func(*vm.Memory, uint64, uint64, uint64, uint64, uint64) (uint64, error) {
+			return 77, nil
+		}})
+		x := load(t, e, c, "percpu", nil)
+		run(t, x, le32(1))
+		if got := binary.LittleEndian.Uint32(c.Global(".bss")[16:]); got != 77 {
+			t.Errorf("rnd = %d, want 77 from the replacement helper", got)
+		}
+	})
+}
