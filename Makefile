@@ -7,14 +7,14 @@ CROSS_ARCHES ?= arm64 s390x ppc64le ppc64 mips64le mips64 riscv64
 # Packages whose tests run under QEMU (the ones with engine or byte-order logic).
 CROSS_PKGS ?= ./isa/... ./asm/... ./vm/... ./jit/... ./conformance/...
 
-.PHONY: all build test vet test-host test-cross $(addprefix test-,$(CROSS_ARCHES)) testdata bench fuzz-short
+.PHONY: all build test vet test-host test-race test-cross $(addprefix test-,$(CROSS_ARCHES)) testdata bench fuzz-short
 
 all: build
 
 build:
 	$(GO) build ./...
 
-test: vet test-host test-cross
+test: vet test-host test-race test-cross
 
 vet:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -25,6 +25,12 @@ vet:
 
 test-host:
 	$(GO) test ./...
+
+# The race detector on the packages whose tests run programs concurrently
+# on shared maps.
+RACE_PKGS ?= ./elf/... ./maps/... ./helpers/...
+test-race:
+	$(GO) test -race $(RACE_PKGS)
 
 test-cross:
 	./scripts/cross.sh $(CROSS_ARCHES)
