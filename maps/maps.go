@@ -27,6 +27,12 @@
 // takes either one value (written to every copy) or all copies, like the
 // Linux syscall.
 //
+// Concurrency. Map operations from Go and from helpers are serialized by
+// the map; programs access values in place without locks, as in Linux, so
+// concurrent programs should update shared values with atomic instructions,
+// and a Go Lookup concurrent with a program's plain stores may see a value
+// half written.
+//
 // Byte order. Keys of arrays and program arrays are 32-bit indices in the
 // map's byte order (Spec.Order, default little-endian), the program's.
 //
