@@ -56,3 +56,7 @@ build testdata/ebpf .eb.o -target bpfeb -O2 -mcpu=v3 -g
 build examples/pcapfilter/bpf .o -target bpfel -O2 -mcpu=v3 -g
 build examples/histogram/bpf .o -target bpfel -O2 -mcpu=v3 -g
 build examples/extension/bpf .o -target bpfel -O2 -mcpu=v3 -g
+
+# bench: the benchmark corpus of `make bench` (scripts/bench.sh), one
+# program per source; the same sources also build natively there.
+build bench .o -target bpfel -O2 -mcpu=v3 -g
