@@ -73,41 +73,46 @@ func TestPluginProcess(t *testing.T) {
 				continue
 			}
 		}
-		var args []string
-		if c.Mem != nil {
-			args = append(args, hexPairs(c.Mem))
-		}
-		args = append(args, "--engine", "interp")
-		cmd := exec.Command(bin, args...)
-		cmd.Stdin = strings.NewReader(hexPairs(code) + "\n")
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err = cmd.Run()
-		ran++
-		switch {
-		case c.HasError:
-			if err == nil {
-				t.Errorf("%s: plugin succeeded (%q), want failure", base, stdout.String())
-			} else if stderr.Len() == 0 {
-				t.Errorf("%s: failure without a message on stderr", base)
+		for ei, e := range conformance.Engines() {
+			var args []string
+			if c.Mem != nil {
+				args = append(args, hexPairs(c.Mem))
 			}
-		case err != nil:
-			t.Errorf("%s: plugin failed: %v: %s", base, err, stderr.String())
-		default:
-			got := stdout.String()
-			if !strings.HasSuffix(got, "\n") || strings.HasPrefix(got, "0x") {
-				t.Errorf("%s: output %q is not hex without prefix plus newline", base, got)
+			if ei > 0 || i%2 == 1 {
+				// The default engine is the interpreter; name it half the time.
+				args = append(args, "--engine", e.Name)
 			}
-			v, perr := strconv.ParseUint(strings.TrimSpace(got), 16, 64)
-			if perr != nil || v != c.Result {
-				t.Errorf("%s: plugin printed %q, want %x", base, got, c.Result)
+			cmd := exec.Command(bin, args...)
+			cmd.Stdin = strings.NewReader(hexPairs(code) + "\n")
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err = cmd.Run()
+			ran++
+			switch {
+			case c.HasError:
+				if err == nil {
+					t.Errorf("%s on %s: plugin succeeded (%q), want failure", base, e.Name, stdout.String())
+				} else if stderr.Len() == 0 {
+					t.Errorf("%s on %s: failure without a message on stderr", base, e.Name)
+				}
+			case err != nil:
+				t.Errorf("%s on %s: plugin failed: %v: %s", base, e.Name, err, stderr.String())
+			default:
+				got := stdout.String()
+				if !strings.HasSuffix(got, "\n") || strings.HasPrefix(got, "0x") {
+					t.Errorf("%s on %s: output %q is not hex without prefix plus newline", base, e.Name, got)
+				}
+				v, perr := strconv.ParseUint(strings.TrimSpace(got), 16, 64)
+				if perr != nil || v != c.Result {
+					t.Errorf("%s on %s: plugin printed %q, want %x", base, e.Name, got, c.Result)
+				}
 			}
 		}
 	}
 	if ran < 100 {
-		t.Errorf("only %d files run through the plugin", ran)
+		t.Errorf("only %d runs of the plugin", ran)
 	}
-	t.Logf("%d files run through the plugin", ran)
+	t.Logf("%d runs of the plugin", ran)
 }
 
 func TestPluginArgs(t *testing.T) {
