@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/iovm/iovm/asm"
 	"github.com/iovm/iovm/conformance"
 	"github.com/iovm/iovm/jit"
 	"github.com/iovm/iovm/vm"
@@ -76,5 +77,45 @@ func TestArm64Generate(t *testing.T) {
 			}
 			t.Logf("%d programs generated", n)
 		})
+	}
+}
+
+// TestArm64BlindingHidesConstants: with blinding, no 16-bit half of an
+// immediate of the program appears in a move-wide or in any instruction
+// word's immediate field; without it, they all do.
+func TestArm64BlindingHidesConstants(t *testing.T) {
+	p, err := asm.Assemble("mov %r0, 0x3c3c3c3c\nadd %r0, 0x5a5a5a5a\nlddw %r1, 0x7e7e7e7e7e7e1234\nxor %r0, %r1\njeq %r0, 0x6b6b6b6b, end\nstw [%r10-8], 0x4d4d4d4d\nend:\nexit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vp, err := vm.Load(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, blind := range []bool{false, true} {
+		l, err := jit.Generate(vp, "arm64", &jit.Options{Blind: blind})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := map[uint16]bool{}
+		for off := 0; off+4 <= len(l.Code); off += 4 {
+			w := binary.LittleEndian.Uint32(l.Code[off:])
+			if w&0x1f800000 == 0x12800000 { // MOVZ/MOVN/MOVK
+				imm := uint16(w >> 5)
+				if w>>29&3 == 0 {
+					imm = ^imm // MOVN
+				}
+				found[imm] = true
+			}
+		}
+		n := 0
+		for _, c := range []uint16{0x3c3c, 0x5a5a, 0x7e7e, 0x6b6b, 0x4d4d} {
+			if found[c] {
+				n++
+			}
+		}
+		if blind && n > 0 || !blind && n != 5 {
+			t.Errorf("blind=%v: %d of 5 constants in the code", blind, n)
+		}
 	}
 }

@@ -325,7 +325,9 @@ func (l *lowerer) insn(pc int) error {
 			}
 			var key int64
 			if l.cfg.Blind {
-				key = l.cfg.Key() | 1
+				// 64 random bits: a sign-extended 32-bit key would leave
+				// the constant's upper half in the code, or its complement.
+				key = l.cfg.Key()<<32 ^ int64(uint32(l.cfg.Key())) | 1
 			}
 			be.LoadImm64(ins.Dst, uint64(ins.Imm), key)
 		default:
