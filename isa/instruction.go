@@ -79,6 +79,7 @@ type DecodeError struct {
 	Reason string // what is wrong
 }
 
+// Error formats the slot and the reason.
 func (e *DecodeError) Error() string {
 	return fmt.Sprintf("slot %d: %s", e.Slot, e.Reason)
 }

@@ -17,6 +17,7 @@ const (
 
 var classNames = [8]string{"ld", "ldx", "st", "stx", "alu", "jmp", "jmp32", "alu64"}
 
+// String returns the class's name in the RFC (ld, ldx, st, stx, alu, jmp, jmp32, alu64).
 func (c Class) String() string { return classNames[c&7] }
 
 // IsALU reports whether the class is ALU or ALU64.

@@ -26,6 +26,7 @@ var groupNames = map[Group]string{
 	GroupDivMul32: "divmul32", GroupDivMul64: "divmul64", GroupPacket: "packet", GroupCallX: "callx",
 }
 
+// String returns the group's name as RFC 9669 spells it (base32, atomic64...).
 func (g Group) String() string {
 	if s, ok := groupNames[g]; ok {
 		return s
@@ -44,6 +45,7 @@ const (
 	V4 Version = 4 // sign extension, signed division, bswap, gotol
 )
 
+// String returns "v1" to "v4".
 func (v Version) String() string { return fmt.Sprintf("v%d", uint8(v)) }
 
 // Field is a set of instruction fields.

@@ -73,6 +73,8 @@ var typeNames = map[Type]string{Hash: "hash", Array: "array", ProgArray: "prog_a
 	PerCPUArray: "percpu_array", LRUHash: "lru_hash", LRUPerCPUHash: "lru_percpu_hash", Queue: "queue",
 	Stack: "stack", RingBuf: "ringbuf"}
 
+// String returns the type's name in lower case, as Linux spells it without
+// the BPF_MAP_TYPE_ prefix (hash, array, lru_percpu_hash...).
 func (t Type) String() string {
 	if n, ok := typeNames[t]; ok {
 		return n

@@ -16,6 +16,7 @@ const (
 
 var kindNames = [...]string{"", "load error", "fault", "budget exhausted", "helper error"}
 
+// String returns the kind's name, such as "fault".
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
 		return kindNames[k]
@@ -23,6 +24,7 @@ func (k Kind) String() string {
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
 
+// Error returns k.String(): a Kind is an error for errors.Is.
 func (k Kind) Error() string { return k.String() }
 
 // FaultKind says what went wrong in a fault.
@@ -44,6 +46,7 @@ const (
 var faultNames = [...]string{"", "out of bounds", "null dereference", "unmapped region", "permission denied",
 	"misaligned atomic", "stack overflow", "bad call", "invalid instruction"}
 
+// String returns the fault's name, such as "out of bounds".
 func (f FaultKind) String() string {
 	if int(f) < len(faultNames) {
 		return faultNames[f]
@@ -65,6 +68,7 @@ type Error struct {
 	Err    error     // the underlying error (helper's error, verifier rejection)
 }
 
+// Error formats the error with its pc and details, the same for every engine.
 func (e *Error) Error() string {
 	switch e.Kind {
 	case KindFault:

@@ -36,6 +36,7 @@ const requestSize = 16 + 64
 // methods names the request methods.
 var methods = []string{"?", "GET", "POST", "PUT", "DELETE"}
 
+// String describes the request: user, method and path.
 func (r Request) String() string {
 	m := "?"
 	if int(r.Method) < len(methods) {
