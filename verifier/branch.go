@@ -192,10 +192,10 @@ func setScalar(st *state, r uint8, s scalar) {
 			}
 		}
 		for i := range g.stack {
-			sl := &g.stack[i]
-			if sl.spilled && sl.spill.typ == tScalar && sl.spill.id == x.id {
+			if sl := g.stack[i]; sl.spilled && sl.spill.typ == tScalar && sl.spill.id == x.id {
 				if ns, ok := meet(sl.spill.s, s); ok {
-					sl.spill.s = ns
+					g.own()
+					g.stack[i].spill.s = ns
 				}
 			}
 		}
@@ -239,9 +239,9 @@ func markNull(st *state, r uint8, x value, isNull bool) {
 			}
 		}
 		for i := range g.stack {
-			sl := &g.stack[i]
-			if sl.spilled && sl.spill.typ == tMapValue && sl.spill.null && sl.spill.id == x.id {
-				apply(&sl.spill)
+			if sl := g.stack[i]; sl.spilled && sl.spill.typ == tMapValue && sl.spill.null && sl.spill.id == x.id {
+				g.own()
+				apply(&g.stack[i].spill)
 			}
 		}
 	}
@@ -274,13 +274,22 @@ func (v *verifier) branch(pc int, st *state, ins isa.Instruction, cp *checkpoint
 		}
 		b = scalarValue(constScalar(imm))
 	}
-	taken := st.clone()
 	tOK, fOK := true, true
+	var ta, tb, fa, fb scalar
+	scalars := a.typ == tScalar && b.typ == tScalar
+	if scalars {
+		ta, tb, tOK = refine(op, is32, a.s, b.s)
+		fa, fb, fOK = refine(negate(op), is32, a.s, b.s)
+	}
+	var taken *state
 	switch {
-	case a.typ == tScalar && b.typ == tScalar:
-		ta, tb, ok1 := refine(op, is32, a.s, b.s)
-		fa, fb, ok2 := refine(negate(op), is32, a.s, b.s)
-		tOK, fOK = ok1, ok2
+	case tOK && fOK:
+		taken = v.clone(st)
+	case tOK:
+		taken = st // only the jump is possible: refine st in place
+	}
+	switch {
+	case scalars:
 		if tOK {
 			if ins.Source() == isa.SrcX {
 				setScalar(taken, ins.Src, tb)
@@ -354,7 +363,6 @@ func (v *verifier) branch(pc int, st *state, ins isa.Instruction, cp *checkpoint
 		v.work = append(v.work, pending{pc: target, st: taken, parent: cp})
 		return pc + 1, false, nil
 	case tOK:
-		*st = *taken
 		return target, false, nil
 	case fOK:
 		return pc + 1, false, nil

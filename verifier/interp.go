@@ -11,6 +11,7 @@ const (
 	maxStatesPerPC  = 64 // remembered states at one prune point
 	widenAfter      = 64 // Checked mode: visits of a loop head before widening
 	maxAncestorWalk = 4096
+	joinAfter       = 2 // states remembered at a join point before joining
 )
 
 // checkpoint is a state remembered at a prune point.
@@ -39,7 +40,8 @@ type verifier struct {
 	objIdx map[[2]int64]int32
 	nextID uint32
 	insns  int
-	cps    map[int][]*checkpoint
+	cps    [][]*checkpoint // remembered states by pc
+	free   []*state        // finished path states, reused by clone
 	visits []int32
 	work   []pending
 	// facts being accumulated
@@ -66,7 +68,7 @@ func analyze(p isa.Program, c *Config, s *structure, facts *Facts) error {
 		p: p, c: c, s: s, facts: facts, strict: c.Mode == Strict,
 		objIdx:    map[[2]int64]int32{},
 		nextID:    lenID + 1,
-		cps:       map[int][]*checkpoint{},
+		cps:       make([][]*checkpoint, len(p)),
 		visits:    make([]int32, len(p)),
 		accSeen:   make([]bool, len(p)),
 		accOK:     make([]bool, len(p)),
@@ -167,6 +169,7 @@ func (v *verifier) path(pc int, st *state, cp *checkpoint) error {
 			}
 			if pruned {
 				v.done(cp)
+				v.free = append(v.free, st)
 				return nil
 			}
 			cp = ncp
@@ -180,6 +183,7 @@ func (v *verifier) path(pc int, st *state, cp *checkpoint) error {
 		}
 		if end {
 			v.done(cp)
+			v.free = append(v.free, st)
 			return nil
 		}
 		pc = next
@@ -218,6 +222,12 @@ func (v *verifier) checkpointAt(pc int, st *state, cp *checkpoint) (bool, *check
 			v.loopsOK = false
 			return true, cp, nil
 		}
+	}
+	if !widening && !v.s.inLoop[pc] && v.s.joinPt[pc] && len(list) >= joinAfter {
+		// Many different states reach this join point: continue with one
+		// holding both this state and the latest remembered one, so long
+		// straight-line programs with many branches stay linear.
+		v.join(list[len(list)-1].st, st, pc, len(list) >= 2*joinAfter)
 	}
 	if widening {
 		if anc := latestOpen(list); anc != nil {
@@ -401,6 +411,7 @@ func (v *verifier) widen(old, st *state) {
 		for r := 0; r < 10; r++ {
 			fc.regs[r] = widenValue(fo.regs[r], fc.regs[r])
 		}
+		fc.own()
 		for j := range fc.stack {
 			sc := &fc.stack[j]
 			var so slot
@@ -539,4 +550,118 @@ func (v *verifier) hashState(st *state, pc int) uint64 {
 		}
 	}
 	return h
+}
+
+// join returns a state holding every concrete state of a and of b (a is a
+// cleaned checkpoint state, b the current state at pc), or false when their
+// shapes differ (call frames).
+func (v *verifier) join(a, b *state, pc int, widen bool) (*state, bool) {
+	if len(a.frames) != len(b.frames) {
+		return nil, false
+	}
+	for i := range a.frames {
+		if a.frames[i].callsite != b.frames[i].callsite {
+			return nil, false
+		}
+	}
+	// Join only states of the same shape: where a live register or a
+	// spill has different types on the two sides, keep exploring them
+	// separately rather than lose the type.
+	for i, fa := range a.frames {
+		fb := b.frames[i]
+		live := v.liveAt(b, i, pc)
+		for reg := 0; reg < 10; reg++ {
+			if live&(1<<reg) != 0 && !sameShape(fa.regs[reg], fb.regs[reg]) {
+				return nil, false
+			}
+		}
+		for j := range fa.stack {
+			if j < len(fb.stack) && fa.stack[j].spilled && fb.stack[j].spilled && !sameShape(fa.stack[j].spill, fb.stack[j].spill) {
+				return nil, false
+			}
+		}
+	}
+	r := b // joined in place: b is the current state, owned by the path
+	if widen && b.inputMin < a.inputMin {
+		r.inputMin = 0
+	} else {
+		r.inputMin = minU(a.inputMin, b.inputMin)
+	}
+	var pr []int64
+	for i := 0; i+1 < len(b.pktRange); i += 2 {
+		if k, ok := a.rangeOf(uint32(b.pktRange[i])); ok && (!widen || k <= b.pktRange[i+1]) {
+			pr = append(pr, b.pktRange[i], minS(k, b.pktRange[i+1]))
+		}
+	}
+	r.pktRange = pr
+	for i, fa := range a.frames {
+		fr := r.frames[i]
+		live := v.liveAt(b, i, pc)
+		for reg := 0; reg < 10; reg++ {
+			if live&(1<<reg) == 0 {
+				fr.regs[reg] = value{}
+				continue
+			}
+			fr.regs[reg] = joinValue(fa.regs[reg], fr.regs[reg], widen)
+		}
+		fr.own()
+		for j := range fr.stack {
+			sr := &fr.stack[j]
+			var sa slot
+			if j < len(fa.stack) {
+				sa = fa.stack[j]
+			}
+			sr.init &= sa.init
+			if sr.spilled && sa.spilled && sr.spillAt == sa.spillAt && sr.spillSize == sa.spillSize {
+				sr.spill = joinValue(sa.spill, sr.spill, widen)
+				if sr.spill.typ == tNone {
+					sr.spilled = false
+				}
+			} else {
+				sr.spilled = false
+			}
+		}
+	}
+	return r, true
+}
+
+// joinValue returns a value holding both a and b; with widen, the bounds
+// of b beyond a's go to their limits (so repeated joins converge fast).
+func joinValue(a, b value, widen bool) value {
+	if a.typ != b.typ || a.frame != b.frame || a.obj != b.obj || a.typ == tNone {
+		return value{}
+	}
+	r := b
+	r.null = a.null || b.null
+	if widen {
+		r.s = a.s.widen(b.s)
+	} else {
+		r.s = a.s.join(b.s)
+	}
+	if a.id != b.id || a.delta != b.delta {
+		// A maybe-NULL pointer without its null-check id can still be
+		// checked directly, only not through copies.
+		r.id, r.delta = 0, 0
+	}
+	return r
+}
+
+func sameShape(a, b value) bool {
+	return a.typ == b.typ && a.frame == b.frame && a.obj == b.obj && a.null == b.null
+}
+
+// clone copies st, reusing the memory of a finished path's state.
+func (v *verifier) clone(st *state) *state {
+	if n := len(v.free); n > 0 && len(st.frames) == 1 {
+		r := v.free[n-1]
+		v.free = v.free[:n-1]
+		pr := r.pktRange[:0]
+		*r = state{inputMin: st.inputMin, pktRange: append(pr, st.pktRange...)}
+		r.f0 = *st.frames[0]
+		r.f0.shared, st.frames[0].shared = true, true
+		r.fbuf[0] = &r.f0
+		r.frames = r.fbuf[:]
+		return r
+	}
+	return st.clone()
 }

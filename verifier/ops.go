@@ -402,6 +402,7 @@ func (v *verifier) stackWrite(st *state, base value, off int64, size int, val va
 		return
 	}
 	lo, hi := base.s.smin+off, base.s.smax+off+int64(size)
+	f.own()
 	for p := lo; p < hi; p += 1 {
 		i, _ := slotOf(p)
 		if i < len(f.stack) {
@@ -414,6 +415,7 @@ func (v *verifier) stackWrite(st *state, base value, off int64, size int, val va
 // that may have hit the stack anywhere).
 func clobberStack(st *state) {
 	for _, f := range st.frames {
+		f.own()
 		for i := range f.stack {
 			f.stack[i].spilled = false
 		}
@@ -505,6 +507,7 @@ func (v *verifier) atomic(pc int, st *state, ins isa.Instruction) error {
 		v.stackWrite(st, base, off, size, value{typ: tNone})
 		if base.s.isConst() {
 			i, _ := slotOf(int64(base.s.val()) + off)
+			f.own()
 			f.stack[i].spilled = false
 		}
 	}
@@ -588,8 +591,9 @@ func (v *verifier) exit(pc int, st *state) (int, bool, error) {
 	}
 	for _, f := range st.frames {
 		for i := range f.stack {
-			if s := &f.stack[i]; s.spilled && s.spill.typ == tStack && int(s.spill.frame) >= last {
-				s.spilled = false
+			if s := f.stack[i]; s.spilled && s.spill.typ == tStack && int(s.spill.frame) >= last {
+				f.own()
+				f.stack[i].spilled = false
 			}
 		}
 	}
@@ -780,6 +784,7 @@ func (v *verifier) memArg(pc int, st *state, name string, r uint8, x value, lo, 
 	}
 	// The helper may write [x, x+hi): forget spills there; [x, x+lo) is
 	// then initialized when the offset is exact.
+	f.own()
 	for p := x.s.smin; p < x.s.smax+int64(hi); p++ {
 		i, _ := slotOf(p)
 		if i < len(f.stack) {

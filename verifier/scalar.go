@@ -294,6 +294,14 @@ func (s scalar) String() string {
 		return fmt.Sprintf("%#x", s.val())
 	}
 	var parts []string
+	if s.smin < 0 && s.smax < 0 || s.smin < 0 && s.umax == math.MaxUint64 && s.smax != math.MaxInt64 {
+		// Negative ranges read better signed.
+		parts = append(parts, fmt.Sprintf("smin=%d", s.smin), fmt.Sprintf("smax=%d", s.smax))
+		if s.t.m != ^uint64(0) && s.t != trange(s.umin, s.umax) && !(s.t.m == 0) {
+			parts = append(parts, "var="+s.t.String())
+		}
+		return strings.Join(parts, ",")
+	}
 	if s.umin != 0 {
 		parts = append(parts, fmt.Sprintf("umin=%d", s.umin))
 	}

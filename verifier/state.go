@@ -94,11 +94,24 @@ type frame struct {
 	stack    []slot
 	callsite int // pc of the call that created the frame, -1 for the entry frame
 	fn       int // entry pc of the function
+	// shared says stack may be shared with a clone (copy-on-write): call
+	// own before writing to it.
+	shared bool
+}
+
+// own makes the frame's stack its own before a write.
+func (f *frame) own() {
+	if f.shared {
+		f.stack = append([]slot(nil), f.stack...)
+		f.shared = false
+	}
 }
 
 type state struct {
 	frames   []*frame
-	inputMin uint64 // the input is proven at least this long
+	f0       frame     // storage for the first frame (one allocation per clone)
+	fbuf     [1]*frame // storage for frames when there is one
+	inputMin uint64    // the input is proven at least this long
 	// pktRange holds (id, k) pairs: for input pointers with a variable
 	// offset of base id, base_id + k <= input end is proven.
 	pktRange []int64
@@ -129,10 +142,21 @@ func (st *state) learnRange(id uint32, k int64) {
 func (st *state) cur() *frame { return st.frames[len(st.frames)-1] }
 
 func (st *state) clone() *state {
-	n := &state{frames: make([]*frame, len(st.frames)), inputMin: st.inputMin, pktRange: append([]int64(nil), st.pktRange...)}
+	n := &state{inputMin: st.inputMin}
+	if len(st.pktRange) > 0 {
+		n.pktRange = append([]int64(nil), st.pktRange...)
+	}
+	if len(st.frames) == 1 {
+		n.f0 = *st.frames[0]
+		n.f0.shared, st.frames[0].shared = true, true
+		n.fbuf[0] = &n.f0
+		n.frames = n.fbuf[:]
+		return n
+	}
+	n.frames = make([]*frame, len(st.frames))
 	for i, f := range st.frames {
 		g := *f
-		g.stack = append([]slot(nil), f.stack...)
+		g.shared, f.shared = true, true
 		n.frames[i] = &g
 	}
 	return n
@@ -140,6 +164,7 @@ func (st *state) clone() *state {
 
 // slotAt grows the frame's stack to hold slot i.
 func (f *frame) slotAt(i int) *slot {
+	f.own()
 	for len(f.stack) <= i {
 		f.stack = append(f.stack, slot{})
 	}

@@ -18,6 +18,7 @@ type structure struct {
 	inLoop    []bool         // inside some [target, source] backward edge range
 	pruneAt   []bool         // where states are remembered: jump targets, call returns
 	live      []uint16       // registers live before each pc (bit n = rn)
+	joinPt    []bool         // has two or more intra-procedural predecessors
 	// unboundedCalls: the call graph recurses or is deeper than the limit.
 	// Checked mode accepts it (the engines fault with a stack overflow at
 	// run time); Strict mode rejects it.
@@ -280,6 +281,12 @@ func checkStructure(p isa.Program, c *Config) (*structure, error) {
 		return nil, err
 	}
 	s.live = liveness(p, s)
+	// Remember states only where paths meet (and at loop heads, which are
+	// such points): a state at a pc with one predecessor is pruned just as
+	// well at that predecessor's join point.
+	for pc := range s.pruneAt {
+		s.pruneAt[pc] = s.pruneAt[pc] && (s.joinPt[pc] || s.loopHead[pc])
+	}
 	return s, nil
 }
 
@@ -417,6 +424,7 @@ func liveness(p isa.Program, s *structure) []uint16 {
 	def := make([]uint16, n)
 	preds := make([][]int32, n)
 	var buf []int
+	s.joinPt = make([]bool, n)
 	for pc := 0; pc < n; pc++ {
 		if !s.reachable[pc] {
 			continue
@@ -425,6 +433,9 @@ func liveness(p isa.Program, s *structure) []uint16 {
 		for _, t := range successors(p, pc, buf) {
 			if t < n {
 				preds[t] = append(preds[t], int32(pc))
+				if len(preds[t]) > 1 {
+					s.joinPt[t] = true
+				}
 			}
 		}
 	}
