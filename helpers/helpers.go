@@ -161,7 +161,7 @@ func New(cfg *Config) *vm.Helpers {
 	reg(RingbufDiscard, "ringbuf_discard", e.ringDiscard, verifier.HelperProto{})
 	reg(RingbufQuery, "ringbuf_query", e.ringQuery, verifier.HelperProto{Args: [5]verifier.ArgKind{mp, sc}, Ret: rs})
 	reg(ForEachMapElem, "for_each_map_elem", e.forEach, verifier.HelperProto{})
-	reg(Snprintf, "snprintf", e.snprintf, verifier.HelperProto{Args: [5]verifier.ArgKind{wm, sz, mem, mem, sz}, Ret: rs})
+	reg(Snprintf, "snprintf", e.snprintf, verifier.HelperProto{Args: [5]verifier.ArgKind{wm, sz, verifier.ArgPtrToString, any, sc}, Ret: rs})
 	reg(Loop, "loop", e.loop, verifier.HelperProto{})
 	return hs
 }
