@@ -109,6 +109,13 @@
 // atomics, faults, tracing) out of line. Env.Trace prints each executed
 // instruction with the registers it changed.
 //
+// # Callbacks
+//
+// Helpers such as bpf_loop call back into the program through
+// Memory.CallLocal (LocalCaller): the interpreter runs the local function
+// in a nested loop on the next frame, counting its instructions against
+// the run's budget; a fault there ends the whole run with that fault.
+//
 // # Other engines
 //
 // Native-code engines use the same runtime: AcquireMemory/ReleaseMemory
