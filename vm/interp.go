@@ -68,6 +68,10 @@ type state struct {
 	rem   uint64 // instructions left otherwise, synced at helper calls (callbacks share it)
 	depth int
 	err   *Error
+	// halted is set when a helper returned ErrHalt, haltR0 its r0: the run
+	// ends at once, from a callback too.
+	halted bool
+	haltR0 uint64
 }
 
 // slow runs before an instruction when the loop's budget counter is 0:
@@ -128,6 +132,10 @@ func (st *state) call(pc int, ins *insn, regs *[16]uint64) bool {
 	regs[0] = r0
 	if err != nil {
 		if errors.Is(err, ErrHalt) {
+			if st.halted { // a helper called from a callback halted
+				regs[0] = st.haltR0
+			}
+			st.halted, st.haltR0 = true, regs[0]
 			return true
 		}
 		if st.err == nil { // else a callback of the helper faulted: keep its error
@@ -220,6 +228,9 @@ func (st *state) CallLocal(pc int, r1, r2, r3, r4, r5 uint64) (uint64, error) {
 	st.depth = saved
 	if st.err != nil {
 		return 0, st.err
+	}
+	if st.halted {
+		return 0, ErrHalt // the helper that called back passes it on
 	}
 	return regs[0], nil
 }

@@ -508,6 +508,13 @@ func testHelpers() *Helpers {
 	hs.Register(Helper{ID: 6, Name: "store", Fn: func(m *Memory, r1, r2, r3, r4, r5 uint64) (uint64, error) {
 		return 0, m.Store(r1, 4, r2)
 	}})
+	hs.Register(Helper{ID: 7, Name: "callback", Fn: func(m *Memory, r1, r2, r3, r4, r5 uint64) (uint64, error) {
+		r0, err := m.CallLocal(int(r1), r2, 0, 0, 0, 0)
+		return r0 + 1, err
+	}})
+	hs.Register(Helper{ID: 8, Name: "halt42", Fn: func(m *Memory, r1, r2, r3, r4, r5 uint64) (uint64, error) {
+		return 42, ErrHalt
+	}})
 	hs.Register(Helper{ID: 100000, Name: "big", Fn: func(m *Memory, r1, r2, r3, r4, r5 uint64) (uint64, error) {
 		return 77, nil
 	}})
@@ -533,6 +540,9 @@ func TestHelpers(t *testing.T) {
 		{"map region", "call 5\nldxb %r0, [%r0+2]\nexit", ok(7)},
 		{"map region read-only", "call 5\nstb [%r0+0], 1\nexit", fault(FaultPermission, 1)},
 		{"helper store", "mov %r1, %r10\nsub %r1, 4\nmov %r2, 0x1234\ncall 6\nldxw %r0, [%r10-4]\nexit", ok(0x1234)},
+		{"callback", "mov %r1, 4\nmov %r2, 10\ncall 7\nexit\nmov %r0, %r1\nmul %r0, 3\nexit", ok(31)},
+		{"callback halts", "mov %r1, 4\nmov %r2, 10\ncall 7\nexit\ncall 8\nmov %r0, 1\nexit", ok(42)},
+		{"callback faults", "mov %r1, 4\nmov %r2, 10\ncall 7\nexit\nmov %r1, 0\nldxb %r0, [%r1+0]\nexit", fault(FaultNull, 5)},
 		{"helper store fault", "mov %r1, 0\nmov %r2, 1\ncall 6\nexit", want{kind: KindHelper, pc: 2}},
 	}
 	for _, tt := range tests {
