@@ -657,11 +657,9 @@ func (v *verifier) helperCall(pc int, st *state, proto HelperProto, known bool) 
 		return nil
 	}
 	if !known || proto == (HelperProto{}) {
-		for r := 1; r <= 5; r++ {
-			if f.regs[r].typ == tStack {
-				clobberStack(st)
-			}
-		}
+		// Nothing is known of what the helper does with its arguments: a
+		// scalar may be a forged stack address, so forget every spill.
+		clobberStack(st)
 		return done(unknownValue())
 	}
 	name := proto.Name

@@ -22,9 +22,16 @@
 //     Loops are unrolled (a bounded loop terminates the exploration because
 //     its exit condition eventually becomes decided); a state at a loop head
 //     subsumed by one of its own ancestors on the current path is a loop the
-//     verifier cannot prove terminating. States at branch targets are kept
-//     and a new state subsumed by a finished one is pruned; register liveness
-//     makes pruning effective. Work is bounded by Config.MaxInsns.
+//     verifier cannot prove terminating: when equal, it is rejected in
+//     Strict mode; otherwise exploration continues (the loop may still make
+//     progress) until the exit condition decides or the budget runs out. In
+//     Checked mode a loop head visited many times is widened instead, so
+//     every program is analyzed quickly (LoopsBounded is then false).
+//     States are remembered where paths meet; a new state subsumed by a
+//     finished one is pruned (register liveness makes this effective), and
+//     when several different states meet at one point outside loops they
+//     are joined (hull, then widening), which keeps long programs with many
+//     branches linear. Work is bounded by Config.MaxInsns.
 //
 // Modes: in Checked mode only stage 1 can reject; stage 2 records Facts
 // (which accesses are proven in bounds, which divisors are non-zero, whether
@@ -41,6 +48,22 @@
 // to a context of that size and r2 is an unknown scalar. r1 may be NULL
 // when the input is empty; an access is proven only when the length is
 // proven large enough, so such accesses never run on NULL.
+//
+// Input pointers with a variable offset keep a base identity, and a
+// comparison against the input end proves a range for every pointer with
+// that base, as Linux does for packet pointers.
+//
+// Facts: Access[pc].Proven means the access is within its region on every
+// path and permitted by the configuration (stores to the context only with
+// ContextWritable, to the input unless InputReadOnly, to map values unless
+// MapInfo.ReadOnly; atomics also aligned, assuming frames start 8-aligned).
+// An engine whose input may be made read-only at run time (vm.Env
+// MemReadOnly) must keep the permission check of input stores.
+//
+// Soundness is tested, not assumed: every program the fuzz target generates
+// and Strict mode accepts runs without a fault on the interpreter, and no
+// run faults at an access Checked mode claims proven (soundness_test.go,
+// conformance_test.go).
 //
 // Pointers are plain 64-bit addresses in iovm's sandbox (region<<32 |
 // offset), so leaking them as scalars (storing part of a pointer, ALU on a
