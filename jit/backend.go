@@ -43,7 +43,36 @@ const (
 	// Frame: Base is r10 and [Off, Off+Size) lies in the current frame, so
 	// the host address is the frame pointer's plus Off, without any lookup.
 	Frame
+	// Grouped: a member of a group of accesses through the same,
+	// unchanged base register in one basic block (see Grouper). If the
+	// group's check passed, the access uses the host base it saved; else it
+	// is done as Checked, out of line.
+	Grouped
 )
+
+// Group is a set of accesses in one basic block through the same base
+// register, not written between them: one check of the union of their
+// ranges replaces the checks of each. Members never fault on their own
+// when it passes; when it fails, each member is checked as usual, so
+// faults stay exact.
+type Group struct {
+	PC     int   // pc of the first member, where the check is emitted
+	Base   uint8 // the base register
+	MinOff int16 // lowest offset of the members
+	Span   int   // bytes from MinOff to the end of the highest member
+	Read   bool  // some member loads
+	Write  bool  // some member stores
+}
+
+// Grouper is implemented by backends that support access groups. Without
+// it, the lowering uses Checked for every unproven access.
+type Grouper interface {
+	// GroupCheck emits the check of g before its first member: it saves
+	// the host address of base+0 (host address of base+MinOff, minus
+	// MinOff) for the members if the union is in bounds and permitted, or
+	// a marker that sends the members to their own checks.
+	GroupCheck(g Group)
+}
 
 // Access describes one load, store or atomic.
 type Access struct {

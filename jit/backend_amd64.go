@@ -23,6 +23,7 @@ import (
 //	[rsp+32] eBPF value of r10
 //	[rsp+40] aux of an exit
 //	[rsp+48] resume address of an exit
+//	[rsp+56] host base of the current access group (Grouper), 0 if its check failed
 //
 // rsp and rbp are never changed (the Go runtime's unwinder and profiler may
 // look at them when a signal lands in native code); nothing is pushed.
@@ -39,6 +40,7 @@ const (
 	fR10    = 32
 	fAux    = 40
 	fResume = 48
+	fGroup  = 56 // host address of base+0 of the current access group, or 0
 )
 
 type fixup struct {
@@ -430,9 +432,66 @@ func (b *amd64Backend) addr(ac Access, atomic bool) x.Mem {
 	return x.M(x.RAX, -int32(ac.Size))
 }
 
+// GroupCheck implements Grouper.
+func (b *amd64Backend) GroupCheck(g Group) {
+	a := &b.a
+	fail, done := b.NewLabel(), b.NewLabel()
+	base := b.read(g.Base, x.RAX)
+	a.Lea(x.RAX, x.M(base, int32(g.MinOff)))
+	a.MovRR(true, x.RDX, x.RAX)
+	a.ShiftRI(x.SHR, true, x.RDX, 32)
+	a.ALURI(x.CMP, false, x.RDX, 63)
+	b.jcc(x.CondA, fail)
+	a.ShiftRI(x.SHL, false, x.RDX, 5)
+	a.ALURM(x.ADD, true, x.RDX, fm(fMem))
+	a.MovRR(false, x.RAX, x.RAX)
+	a.ALURI(x.ADD, true, x.RAX, int32(g.Span))
+	a.ALURM(x.CMP, true, x.RAX, x.M(x.RDX, 8))
+	b.jcc(x.CondA, fail)
+	if g.Read {
+		a.TestMI8(x.M(x.RDX, 24), 1)
+		b.jcc(x.CondE, fail)
+	}
+	if g.Write {
+		a.TestMI8(x.M(x.RDX, 24), 2)
+		b.jcc(x.CondE, fail)
+	}
+	a.ALURM(x.ADD, true, x.RAX, x.M(x.RDX, 0))
+	a.Lea(x.RAX, x.M(x.RAX, -int32(g.Span)-int32(g.MinOff)))
+	a.Store(fm(fGroup), x.RAX, 8)
+	b.Bind(done)
+	b.later = append(b.later, func() {
+		b.Bind(fail)
+		a.StoreImm(fm(fGroup), 0, 8)
+		b.jmp(done)
+	})
+}
+
+// grouped emits the fast path of a grouped access: the group's saved
+// base, or a jump to slow when the group's check failed.
+func (b *amd64Backend) grouped(ac Access, slow Label) x.Mem {
+	b.a.Load(x.RAX, fm(fGroup), 8, false)
+	b.a.TestRR(true, x.RAX, x.RAX)
+	b.jcc(x.CondE, slow)
+	return x.M(x.RAX, int32(ac.Off))
+}
+
 func (b *amd64Backend) Load(ac Access, dst uint8, signed bool) {
 	a := &b.a
-	m := b.addr(ac, false)
+	var m x.Mem
+	if ac.Mode == Grouped {
+		slow, back := b.NewLabel(), b.NewLabel()
+		m = b.grouped(ac, slow)
+		defer b.Bind(back)
+		b.later = append(b.later, func() {
+			b.Bind(slow)
+			ac.Mode = Checked
+			b.Load(ac, dst, signed)
+			b.jmp(back)
+		})
+	} else {
+		m = b.addr(ac, false)
+	}
 	d := reg(dst)
 	if !ac.Swap || ac.Size == 1 {
 		a.Load(d, m, ac.Size, signed)
@@ -510,7 +569,20 @@ func (b *amd64Backend) Store(ac Access, src Operand) {
 			}
 		}
 	}
-	m := b.addr(ac, false)
+	var m x.Mem
+	if ac.Mode == Grouped {
+		slow, back := b.NewLabel(), b.NewLabel()
+		m = b.grouped(ac, slow)
+		defer b.Bind(back)
+		b.later = append(b.later, func() {
+			b.Bind(slow)
+			ac.Mode = Checked
+			b.Store(ac, src)
+			b.jmp(back)
+		})
+	} else {
+		m = b.addr(ac, false)
+	}
 	if useImm {
 		a.StoreImm(m, immv, ac.Size)
 		return

@@ -41,6 +41,8 @@ type lowerer struct {
 	cfg    Config
 	labels []Label // label of each pc
 	faults map[int]Label
+	groups map[int]*Group // group of each grouped access, by pc
+	leader map[int]*Group // group whose check precedes pc
 }
 
 // lower compiles p for be.
@@ -99,6 +101,9 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 	for i := range l.labels {
 		l.labels[i] = be.NewLabel()
 	}
+	if _, ok := be.(Grouper); ok {
+		l.findGroups(c.block)
+	}
 	be.Entry()
 	c.start = be.Offset()
 	for pc := 0; pc < n; pc++ {
@@ -110,6 +115,9 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 		c.pcOff[pc] = be.Offset()
 		if c.block[pc] > 0 {
 			be.Charge(pc, c.block[pc], l.labels[pc])
+		}
+		if g := l.leader[pc]; g != nil {
+			be.(Grouper).GroupCheck(*g)
 		}
 		if err := l.insn(pc); err != nil {
 			return nil, err
@@ -205,6 +213,93 @@ func (l *lowerer) faultLabel(pc int) Label {
 	return f
 }
 
+// groupable reports the base, offset, size and direction of a plain load
+// or store at pc that would be Checked.
+func (l *lowerer) groupable(pc int) (base uint8, off int16, size int, write, ok bool) {
+	ins := l.p[pc]
+	switch ins.Class() {
+	case isa.ClassLDX:
+		base = ins.Src
+	case isa.ClassST:
+		base, write = ins.Dst, true
+	case isa.ClassSTX:
+		if ins.Mode() != isa.ModeMEM {
+			return
+		}
+		base, write = ins.Dst, true
+	default:
+		return
+	}
+	a := l.access(pc, base, ins.Offset, ins.Size().Bytes(), write, false)
+	return base, ins.Offset, a.Size, write, a.Mode == Checked
+}
+
+// findGroups forms access groups: in each basic block, runs of checked
+// loads and stores through the same base register with no write to it in
+// between. Other checked accesses may interleave (they do not use the
+// group's saved base); atomics end a group (they may exit to Go).
+func (l *lowerer) findGroups(block []int) {
+	l.groups, l.leader = map[int]*Group{}, map[int]*Group{}
+	n := len(l.p)
+	for start := 0; start < n; start++ {
+		k := block[start]
+		if k == 0 {
+			continue
+		}
+		var g *Group
+		var members []int
+		var maxEnd int
+		flush := func() {
+			if g != nil && len(members) >= 2 {
+				g.Span = maxEnd - int(g.MinOff)
+				l.leader[members[0]] = g
+				for _, m := range members {
+					l.groups[m] = g
+				}
+			}
+			g, members = nil, nil
+		}
+		pc := start
+		for i := 0; i < k && pc < n; i++ {
+			ins := l.p[pc]
+			base, off, size, write, ok := l.groupable(pc)
+			if ok && g != nil && base != g.Base {
+				ok = false // another base: checked on its own
+			}
+			if ok {
+				if g == nil {
+					g = &Group{PC: pc, Base: base, MinOff: off}
+					maxEnd = int(off) + size
+				}
+				g.MinOff = min(g.MinOff, off)
+				maxEnd = max(maxEnd, int(off)+size)
+				g.Read = g.Read || !write
+				g.Write = g.Write || write
+				members = append(members, pc)
+			}
+			if g != nil && (writesReg(ins, g.Base) || ins.Class() == isa.ClassSTX && ins.Mode() == isa.ModeATOMIC) {
+				flush()
+			}
+			pc += ins.Slots()
+		}
+		flush()
+	}
+}
+
+// writesReg reports whether ins may write register r.
+func writesReg(ins isa.Instruction, r uint8) bool {
+	if writesDst(ins) && ins.Dst == r {
+		return true
+	}
+	switch {
+	case ins.Class() == isa.ClassSTX && ins.Mode() == isa.ModeATOMIC:
+		return ins.Src == r || r == 0
+	case ins.Class().IsJump(), ins.Class() == isa.ClassLD && ins.Mode() != isa.ModeIMM:
+		return true
+	}
+	return false
+}
+
 func (l *lowerer) access(pc int, base uint8, off int16, size int, write, atomic bool) Access {
 	a := Access{PC: pc, Base: base, Off: off, Size: size, Write: write, Swap: l.cfg.BigEndian, Fault: NoLabel}
 	switch {
@@ -217,6 +312,9 @@ func (l *lowerer) access(pc int, base uint8, off int16, size int, write, atomic 
 		if atomic {
 			a.Fault = l.faultLabel(pc)
 		}
+	case l.groups[pc] != nil:
+		a.Mode = Grouped
+		a.Fault = l.faultLabel(pc)
 	default:
 		a.Mode = Checked
 		a.Fault = l.faultLabel(pc)
