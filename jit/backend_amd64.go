@@ -109,6 +109,7 @@ func (b *amd64Backend) Entry() {
 		a.Load(r, x.M(x.RAX, int32(stRegs+8*i)), 8, false)
 	}
 	a.Load(aCnt, x.M(x.RAX, stCount), 8, false)
+	a.StoreImm(fm(fGroup), 0, 8) // a group entered mid-way checks each access
 	a.JmpM(x.M(x.RAX, stResume))
 }
 

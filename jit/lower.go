@@ -102,7 +102,13 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 		l.labels[i] = be.NewLabel()
 	}
 	if _, ok := be.(Grouper); ok {
-		l.findGroups(c.block)
+		target := make([]bool, n+1)
+		for pc := 0; pc < n; pc++ {
+			if t, ok := l.target(pc); ok && !p.IsContinuation(pc) {
+				target[t] = true
+			}
+		}
+		l.findGroups(c.block, target)
 	}
 	be.Entry()
 	c.start = be.Offset()
@@ -234,67 +240,70 @@ func (l *lowerer) groupable(pc int) (base uint8, off int16, size int, write, ok 
 	return base, ins.Offset, a.Size, write, a.Mode == Checked
 }
 
-// findGroups forms access groups: in each basic block, runs of checked
-// loads and stores through the same base register with no write to it in
-// between. Other checked accesses may interleave (they do not use the
-// group's saved base); atomics end a group (they may exit to Go).
-func (l *lowerer) findGroups(block []int) {
+// findGroups forms access groups: runs of checked loads and stores
+// through the same base register with no write to it in between, within an
+// extended basic block (blocks entered only by falling through a
+// conditional jump, so every path to a member passes the group's check).
+// Other checked accesses may interleave (they do not use the group's saved
+// base); atomics, calls, exits and unconditional jumps end a group. A
+// member reached after an exit to Go (a yield at a block start) finds the
+// saved base cleared by the entry stub and checks itself.
+func (l *lowerer) findGroups(block []int, target []bool) {
 	l.groups, l.leader = map[int]*Group{}, map[int]*Group{}
 	n := len(l.p)
-	for start := 0; start < n; start++ {
-		k := block[start]
-		if k == 0 {
-			continue
+	var g *Group
+	var members []int
+	var maxEnd int
+	flush := func() {
+		if g != nil && len(members) >= 2 {
+			g.Span = maxEnd - int(g.MinOff)
+			l.leader[members[0]] = g
+			for _, m := range members {
+				l.groups[m] = g
+			}
 		}
-		var g *Group
-		var members []int
-		var maxEnd int
-		flush := func() {
-			if g != nil && len(members) >= 2 {
-				g.Span = maxEnd - int(g.MinOff)
-				l.leader[members[0]] = g
-				for _, m := range members {
-					l.groups[m] = g
-				}
-			}
-			g, members = nil, nil
-		}
-		pc := start
-		for i := 0; i < k && pc < n; i++ {
-			ins := l.p[pc]
-			base, off, size, write, ok := l.groupable(pc)
-			if ok && g != nil && base != g.Base {
-				ok = false // another base: checked on its own
-			}
-			if ok {
-				if g == nil {
-					g = &Group{PC: pc, Base: base, MinOff: off}
-					maxEnd = int(off) + size
-				}
-				g.MinOff = min(g.MinOff, off)
-				maxEnd = max(maxEnd, int(off)+size)
-				g.Read = g.Read || !write
-				g.Write = g.Write || write
-				members = append(members, pc)
-			}
-			if g != nil && (writesReg(ins, g.Base) || ins.Class() == isa.ClassSTX && ins.Mode() == isa.ModeATOMIC) {
-				flush()
-			}
-			pc += ins.Slots()
-		}
-		flush()
+		g, members = nil, nil
 	}
+	for pc := 0; pc < n; {
+		ins := l.p[pc]
+		if block[pc] > 0 && target[pc] {
+			flush() // other paths enter here
+		}
+		base, off, size, write, ok := l.groupable(pc)
+		if ok && g != nil && base != g.Base {
+			ok = false // another base: checked on its own
+		}
+		if ok {
+			if g == nil {
+				g = &Group{PC: pc, Base: base, MinOff: off}
+				maxEnd = int(off) + size
+			}
+			g.MinOff = min(g.MinOff, off)
+			maxEnd = max(maxEnd, int(off)+size)
+			g.Read = g.Read || !write
+			g.Write = g.Write || write
+			members = append(members, pc)
+		}
+		if g != nil && writesReg(ins, g.Base) {
+			flush()
+		}
+		pc += ins.Slots()
+	}
+	flush()
 }
 
-// writesReg reports whether ins may write register r.
+// writesReg reports whether ins may write register r, or ends a group.
 func writesReg(ins isa.Instruction, r uint8) bool {
 	if writesDst(ins) && ins.Dst == r {
 		return true
 	}
 	switch {
 	case ins.Class() == isa.ClassSTX && ins.Mode() == isa.ModeATOMIC:
-		return ins.Src == r || r == 0
-	case ins.Class().IsJump(), ins.Class() == isa.ClassLD && ins.Mode() != isa.ModeIMM:
+		return true // may exit to Go (big-endian programs); ends a group
+	case ins.Class().IsJump():
+		op := ins.JumpOp()
+		return op == isa.JumpJA || op == isa.JumpCall || op == isa.JumpExit
+	case ins.Class() == isa.ClassLD && ins.Mode() != isa.ModeIMM:
 		return true
 	}
 	return false
