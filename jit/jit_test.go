@@ -89,6 +89,12 @@ func TestSmoke(t *testing.T) {
 		"mov %r0, -7\nmov %r1, 2\nsmod32 %r0, %r1\nexit",
 		"mov %r0, 1\nlsh32 %r0, 31\narsh32 %r0, 4\nexit",
 		"mov %r0, 1\nmov %r1, 65\nlsh %r0, %r1\nexit",
+		// Access groups: a failing group check must keep earlier effects and fault at the right member.
+		"stb [%r1+0], 7\nldxb %r0, [%r1+100]\nexit",
+		"stb [%r1+0], 7\nldxb %r0, [%r1+7]\nstb [%r1+1], 9\nldxh %r2, [%r1+6]\nadd %r0, %r2\nexit",
+		"ldxb %r0, [%r1+0]\njeq %r0, 1, skip\nstw [%r1+4], 5\nldxw %r2, [%r1+5]\nskip:\nldxb %r3, [%r1+7]\nexit",
+		"ldxb %r0, [%r1+0]\njeq %r0, 2, skip\nstw [%r1+4], 5\nldxw %r2, [%r1+2]\nskip:\nexit",
+		"mov %r1, %r10\nstdw [%r1-8], 1\nstdw [%r1-16], 2\nldxdw %r0, [%r1-8]\nldxdw %r2, [%r1+0]\nexit",
 	}
 	mem := []byte{1, 2, 3, 4, 5, 6, 7, 8}
 	for _, c := range cases {
