@@ -157,13 +157,13 @@ func (v *verifier) scalarALU(ins isa.Instruction, a, b scalar) scalar {
 	is64 := ins.Class() == isa.ClassALU64
 	op := ins.ALUOp()
 	if op == isa.ALUEnd {
-		if a.isConst() {
-			return constScalar(evalALU(ins, a.val(), 0, v.c.BigEndian))
-		}
+		// le/be swap or truncate depending on the program's byte order,
+		// which engines decide: model both (bswap always swaps).
 		w := uint(ins.Imm)
-		swap := is64 || (ins.Source() == isa.SrcX) != v.c.BigEndian
-		if !swap {
-			return a.truncBits(w)
+		if a.isConst() {
+			le := constScalar(evalALU(ins, a.val(), 0, false))
+			be := constScalar(evalALU(ins, a.val(), 0, true))
+			return le.join(be)
 		}
 		if w >= 64 {
 			return unknownScalar()
@@ -171,7 +171,7 @@ func (v *verifier) scalarALU(ins isa.Instruction, a, b scalar) scalar {
 		return rangeScalar(0, uint64(1)<<w-1)
 	}
 	if a.isConst() && (op == isa.ALUNeg || b.isConst()) {
-		return constScalar(evalALU(ins, a.val(), b.val(), v.c.BigEndian))
+		return constScalar(evalALU(ins, a.val(), b.val(), false))
 	}
 	signed := ins.Offset == 1 && (op == isa.ALUDiv || op == isa.ALUMod)
 	mask := uint64(63)

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"math/rand"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -287,6 +289,9 @@ func itoa(n int) string {
 // fixed seeds (the fuzz target below explores further).
 func TestSoundnessRandom(t *testing.T) {
 	n := 3000
+	if s := os.Getenv("IOVM_SOUNDNESS_N"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
 	if testing.Short() {
 		n = 300
 	}

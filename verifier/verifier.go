@@ -165,9 +165,6 @@ type Config struct {
 	// InputReadOnly says the input memory is read-only: stores to it are
 	// rejected in Strict mode and never proven in Checked mode.
 	InputReadOnly bool
-	// BigEndian says the program's byte order is big-endian (only used to
-	// compute le/be conversions of known values exactly).
-	BigEndian bool
 	// MaxInsns bounds the work of the abstract interpretation in
 	// instructions processed (default 1,000,000). In Strict mode running out
 	// is a rejection; in Checked mode nothing is claimed proven.

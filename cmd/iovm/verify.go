@@ -57,7 +57,6 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 		MaxCallDepth: l.Opts.MaxCallDepth,
 		ContextSize:  l.Opts.ContextSize,
 		Maps:         l.Opts.Maps,
-		BigEndian:    *bigEndian,
 	}
 	if *strict {
 		cfg.Mode = verifier.Strict
