@@ -43,11 +43,24 @@
 // runtime.Gosched before re-entering.
 //
 // The budget is charged at the start of each basic block for the whole
-// block. When the rest of the budget is smaller than a block, the run fails
-// with KindBudget at the pc the interpreter would report (the instructions
-// before it in the block are not executed, so a fault among them is
-// reported as budget exhaustion). Result.Insns counts executed blocks, so it
-// equals the interpreter's count for runs that end normally.
+// block. When the rest of the budget is smaller than a block, Go executes
+// the block's prefix the interpreter would still run (step.go: straight-line
+// instructions only) and reports KindBudget at the same pc, or the fault of
+// that prefix: budget exhaustion is exact, memory included. Result.Insns
+// equals the interpreter's count.
+//
+// # Memory checks
+//
+// Every load and store is translated through the region table (vm.Region:
+// data pointer, length, permissions) with the region id, bounds and
+// permission checked inline; a failed check exits with ExitFault and Go
+// rebuilds the interpreter's exact *vm.Error with vm.Memory.Translate. Three
+// cheaper forms exist: Frame (r10-relative accesses inside the current
+// frame: no lookup), Proven (the verifier proved the access: lookup, no
+// checks) and Grouped: runs of accesses through the same unchanged base
+// register in an extended basic block share one check of the union of their
+// ranges; when that check fails, each member checks itself out of line, so
+// faults and side effects stay exactly the interpreter's.
 //
 // # Adding an architecture
 //
