@@ -67,14 +67,27 @@ func (g *gen) program() isa.Program {
 		}
 	}
 	type fwd struct{ at, left int }
-	var pend []fwd // forward jumps to patch: target after `left` more instructions
+	var pend []fwd  // forward jumps to patch: target after `left` more instructions
+	var calls []int // local calls to patch to the callee
 	for !g.done() && len(p) < 120 {
 		start := len(p)
 		cls := isa.ClassALU64
 		if g.n(3) == 0 {
 			cls = isa.ClassALU
 		}
-		switch g.n(16) {
+		switch g.n(17) {
+		case 16: // local call with a pointer argument
+			switch g.n(3) {
+			case 0:
+				emit(isa.Instruction{Opcode: 0xbf, Dst: 1, Src: 10}, isa.Instruction{Opcode: 0x07, Dst: 1, Imm: -int64(8 * (1 + g.n(8)))})
+			case 1:
+				emit(isa.Instruction{Opcode: 0xbf, Dst: 1, Src: 6})
+			default:
+				emit(isa.Instruction{Opcode: 0xbf, Dst: 1, Src: 10}, isa.Instruction{Opcode: 0x07, Dst: 1, Imm: int64(g.imm() % 64)})
+			}
+			emit(isa.Instruction{Opcode: 0xbf, Dst: 2, Src: 7})
+			calls = append(calls, len(p))
+			emit(isa.Instruction{Opcode: isa.OpCall, Src: isa.CallLocal})
 		case 14, 15: // guarded input access
 			sz := sizes[g.n(4)]
 			off := int16(g.n(24))
@@ -209,7 +222,37 @@ func (g *gen) program() isa.Program {
 	for _, f := range pend {
 		p[f.at].Offset = int16(len(p) - f.at - 1)
 	}
-	return p.Append(isa.Instruction{Opcode: isa.OpExit})
+	p = p.Append(isa.Instruction{Opcode: isa.OpExit})
+	if len(calls) == 0 {
+		return p
+	}
+	// The callee: a few accesses through its pointer argument r1 (length
+	// in r2) and its own frame, then exit with r0 set.
+	fstart := len(p)
+	for _, c := range calls {
+		p[c].Imm = int64(fstart - c - 1)
+	}
+	for k := 2 + g.n(5); k > 0; k-- {
+		sz := sizes[g.n(4)]
+		off := int16(g.imm() % 32)
+		switch g.n(6) {
+		case 0:
+			emit(isa.Instruction{Opcode: uint8(isa.ClassLDX) | uint8(isa.ModeMEM) | uint8(sz), Dst: uint8(3 + g.n(3)), Src: 1, Offset: off})
+		case 1:
+			emit(isa.Instruction{Opcode: uint8(isa.ClassST) | uint8(isa.ModeMEM) | uint8(sz), Dst: 1, Offset: off, Imm: g.imm()})
+		case 2:
+			emit(isa.Instruction{Opcode: uint8(isa.ClassSTX) | uint8(isa.ModeMEM) | uint8(isa.SizeDW), Dst: 10, Src: uint8(1 + g.n(2)), Offset: -8 * int16(1+g.n(4))})
+		case 3:
+			emit(isa.Instruction{Opcode: uint8(isa.ClassLDX) | uint8(isa.ModeMEM) | uint8(isa.SizeDW), Dst: uint8(3 + g.n(3)), Src: 10, Offset: -8 * int16(1+g.n(4))})
+		case 4: // length-guarded access when r1 is the input
+			emit(isa.Instruction{Opcode: uint8(isa.ClassJMP) | uint8(isa.JumpJLT), Dst: 2, Imm: int64(off) + int64(sz.Bytes()), Offset: 1})
+			emit(isa.Instruction{Opcode: uint8(isa.ClassLDX) | uint8(isa.ModeMEM) | uint8(sz), Dst: 0, Src: 1, Offset: off})
+		default:
+			emit(isa.Instruction{Opcode: 0x07, Dst: uint8(1 + g.n(2)), Imm: g.imm() % 16})
+		}
+	}
+	emit(isa.Instruction{Opcode: 0xb7, Dst: 0, Imm: g.imm()}, isa.Instruction{Opcode: isa.OpExit})
+	return p
 }
 
 func protosOf(hs *vm.Helpers) func(int32) (verifier.HelperProto, bool) {
