@@ -77,17 +77,43 @@ type state struct {
 // slow runs before an instruction when the loop's budget counter is 0:
 // the budget is exhausted, or the run is traced (the loop's counter is then
 // kept at 0 and the true one is st.left). It returns the new value of the
-// loop's counter, and sets st.err when the run must stop.
+// loop's counter and the pc, or -1 with st.err set when the run must stop.
 //
 //go:noinline
-func (st *state) slow(pc int, regs *[16]uint64) uint64 {
+func (st *state) slow(pc int, regs *[16]uint64) (int, uint64) {
 	if st.tr == nil || st.left == 0 {
 		st.err = &Error{Kind: KindBudget, PC: pc, Reason: "budget exhausted"}
-		return 0
+		st.rem = 0
+		return -1, 0
 	}
 	st.left--
 	st.tr.step(pc, regs)
-	return 1
+	return pc, 1
+}
+
+// atomic runs an atomic instruction; it returns the next pc, or -1 after
+// a fault.
+//
+//go:noinline
+func (st *state) atomic(pc int, ins *insn, regs *[16]uint64) int {
+	if e := st.p.atomic(st.m, ins, regs); e != nil {
+		e.PC = pc
+		st.err = e
+		return -1
+	}
+	return pc + 1
+}
+
+// ldPacket runs a legacy packet load; it returns the next pc, or -1 when
+// the load was out of bounds, which ends the program with r0 = 0.
+//
+//go:noinline
+func (st *state) ldPacket(pc int, ins *insn, regs *[16]uint64) int {
+	if !st.p.ldPacket(st.m, ins, regs) {
+		regs[0] = 0
+		return -1
+	}
+	return pc + 1
 }
 
 //go:noinline
@@ -99,15 +125,16 @@ func (st *state) invalid(pc int, ins *insn) {
 }
 
 //go:noinline
-func (st *state) memFault(pc int, a uint64, n int, write bool) {
+func (st *state) memFault(pc int, a uint64, n int, write bool, left uint64) {
+	st.rem = left
 	st.err = st.p.memFault(st.m, pc, a, n, write)
 }
 
-// call runs a helper call (opCall, opCallUnk, opCallX); it reports
-// whether the run must stop (an error, or a halt with r0 set).
+// call runs a helper call (opCall, opCallUnk, opCallX); it returns the
+// next pc, or -1 when the run must stop (an error, or a halt with r0 set).
 //
 //go:noinline
-func (st *state) call(pc int, ins *insn, regs *[16]uint64) bool {
+func (st *state) call(pc int, ins *insn, regs *[16]uint64) int {
 	p := st.p
 	var h *Helper
 	var fn HelperFunc
@@ -116,7 +143,7 @@ func (st *state) call(pc int, ins *insn, regs *[16]uint64) bool {
 		h, fn = p.hinfo[ins.imm], p.helpers[ins.imm]
 	case opCallUnk:
 		st.err = &Error{Kind: KindFault, PC: pc, Fault: FaultBadCall, Helper: int32(ins.imm), Reason: "unknown helper " + itoa(int64(int32(ins.imm)))}
-		return true
+		return -1
 	default:
 		id := regs[ins.dst&15]
 		if id <= math.MaxInt32 {
@@ -124,7 +151,7 @@ func (st *state) call(pc int, ins *insn, regs *[16]uint64) bool {
 		}
 		if h == nil || h.Fn == nil {
 			st.err = &Error{Kind: KindFault, PC: pc, Fault: FaultBadCall, Helper: int32(id), Reason: "unknown helper " + itoa(int64(id))}
-			return true
+			return -1
 		}
 		fn = h.Fn
 	}
@@ -136,14 +163,14 @@ func (st *state) call(pc int, ins *insn, regs *[16]uint64) bool {
 				regs[0] = st.haltR0
 			}
 			st.halted, st.haltR0 = true, regs[0]
-			return true
+			return -1
 		}
 		if st.err == nil { // else a callback of the helper faulted: keep its error
 			st.err = &Error{Kind: KindHelper, PC: pc, Helper: h.ID, Reason: h.Name, Err: err}
 		}
-		return true
+		return -1
 	}
-	return false
+	return pc + 1
 }
 
 // callLocal enters the function at ins.off; it returns the next pc, or -1
@@ -251,13 +278,15 @@ func (p *Program) loop(st *state, pc int, regs *[16]uint64) {
 
 loop:
 	for {
-		ins := &code[pc]
+		// pc and left are never live across a call (calls take and return
+		// them), so the compiler keeps them in registers without spilling.
 		if left == 0 {
-			if left = st.slow(pc, regs); st.err != nil {
+			if pc, left = st.slow(pc, regs); pc < 0 { // st.rem is 0: the budget is spent
 				break loop
 			}
 		}
 		left--
+		ins := &code[pc]
 		d, s := ins.dst&15, ins.src&15
 		switch ins.op {
 		case opNop:
@@ -662,21 +691,27 @@ loop:
 			continue
 		case opCall, opCallUnk, opCallX:
 			st.rem = left
-			stop := st.call(pc, ins, regs)
+			pc = st.call(pc, ins, regs)
 			left = st.rem
-			if stop {
+			if pc < 0 {
 				break loop
 			}
+			continue
 		case opCallLocal:
-			if pc = st.callLocal(pc, ins, regs); pc < 0 {
+			st.rem = left
+			pc = st.callLocal(pc, ins, regs)
+			left = st.rem
+			if pc < 0 {
 				break loop
 			}
 			continue
 		case opExit:
+			st.rem = left
 			if st.depth == base {
 				break loop
 			}
 			pc = st.ret(regs)
+			left = st.rem
 			continue
 
 		// Memory
@@ -685,7 +720,7 @@ loop:
 			if b := m.rd(a, 1); b != nil {
 				regs[d] = uint64(b[0])
 			} else {
-				st.memFault(pc, a, 1, false)
+				st.memFault(pc, a, 1, false, left)
 				break loop
 			}
 		case opLdxHLE:
@@ -693,7 +728,7 @@ loop:
 			if b := m.rd(a, 2); b != nil {
 				regs[d] = uint64(binary.LittleEndian.Uint16(b))
 			} else {
-				st.memFault(pc, a, 2, false)
+				st.memFault(pc, a, 2, false, left)
 				break loop
 			}
 		case opLdxHBE:
@@ -701,7 +736,7 @@ loop:
 			if b := m.rd(a, 2); b != nil {
 				regs[d] = uint64(binary.BigEndian.Uint16(b))
 			} else {
-				st.memFault(pc, a, 2, false)
+				st.memFault(pc, a, 2, false, left)
 				break loop
 			}
 		case opLdxWLE:
@@ -709,7 +744,7 @@ loop:
 			if b := m.rd(a, 4); b != nil {
 				regs[d] = uint64(binary.LittleEndian.Uint32(b))
 			} else {
-				st.memFault(pc, a, 4, false)
+				st.memFault(pc, a, 4, false, left)
 				break loop
 			}
 		case opLdxWBE:
@@ -717,7 +752,7 @@ loop:
 			if b := m.rd(a, 4); b != nil {
 				regs[d] = uint64(binary.BigEndian.Uint32(b))
 			} else {
-				st.memFault(pc, a, 4, false)
+				st.memFault(pc, a, 4, false, left)
 				break loop
 			}
 		case opLdxDWLE:
@@ -725,7 +760,7 @@ loop:
 			if b := m.rd(a, 8); b != nil {
 				regs[d] = uint64(binary.LittleEndian.Uint64(b))
 			} else {
-				st.memFault(pc, a, 8, false)
+				st.memFault(pc, a, 8, false, left)
 				break loop
 			}
 		case opLdxDWBE:
@@ -733,7 +768,7 @@ loop:
 			if b := m.rd(a, 8); b != nil {
 				regs[d] = uint64(binary.BigEndian.Uint64(b))
 			} else {
-				st.memFault(pc, a, 8, false)
+				st.memFault(pc, a, 8, false, left)
 				break loop
 			}
 		case opLdxSB:
@@ -741,7 +776,7 @@ loop:
 			if b := m.rd(a, 1); b != nil {
 				regs[d] = uint64(int64(int8(b[0])))
 			} else {
-				st.memFault(pc, a, 1, false)
+				st.memFault(pc, a, 1, false, left)
 				break loop
 			}
 		case opLdxSHLE:
@@ -749,7 +784,7 @@ loop:
 			if b := m.rd(a, 2); b != nil {
 				regs[d] = uint64(int64(int16(binary.LittleEndian.Uint16(b))))
 			} else {
-				st.memFault(pc, a, 2, false)
+				st.memFault(pc, a, 2, false, left)
 				break loop
 			}
 		case opLdxSHBE:
@@ -757,7 +792,7 @@ loop:
 			if b := m.rd(a, 2); b != nil {
 				regs[d] = uint64(int64(int16(binary.BigEndian.Uint16(b))))
 			} else {
-				st.memFault(pc, a, 2, false)
+				st.memFault(pc, a, 2, false, left)
 				break loop
 			}
 		case opLdxSWLE:
@@ -765,7 +800,7 @@ loop:
 			if b := m.rd(a, 4); b != nil {
 				regs[d] = uint64(int64(int32(binary.LittleEndian.Uint32(b))))
 			} else {
-				st.memFault(pc, a, 4, false)
+				st.memFault(pc, a, 4, false, left)
 				break loop
 			}
 		case opLdxSWBE:
@@ -773,7 +808,7 @@ loop:
 			if b := m.rd(a, 4); b != nil {
 				regs[d] = uint64(int64(int32(binary.BigEndian.Uint32(b))))
 			} else {
-				st.memFault(pc, a, 4, false)
+				st.memFault(pc, a, 4, false, left)
 				break loop
 			}
 		case opStB:
@@ -781,7 +816,7 @@ loop:
 			if b := m.wr(a, 1); b != nil {
 				b[0] = byte(ins.imm)
 			} else {
-				st.memFault(pc, a, 1, true)
+				st.memFault(pc, a, 1, true, left)
 				break loop
 			}
 		case opStHLE:
@@ -789,7 +824,7 @@ loop:
 			if b := m.wr(a, 2); b != nil {
 				binary.LittleEndian.PutUint16(b, uint16(ins.imm))
 			} else {
-				st.memFault(pc, a, 2, true)
+				st.memFault(pc, a, 2, true, left)
 				break loop
 			}
 		case opStHBE:
@@ -797,7 +832,7 @@ loop:
 			if b := m.wr(a, 2); b != nil {
 				binary.BigEndian.PutUint16(b, uint16(ins.imm))
 			} else {
-				st.memFault(pc, a, 2, true)
+				st.memFault(pc, a, 2, true, left)
 				break loop
 			}
 		case opStWLE:
@@ -805,7 +840,7 @@ loop:
 			if b := m.wr(a, 4); b != nil {
 				binary.LittleEndian.PutUint32(b, uint32(ins.imm))
 			} else {
-				st.memFault(pc, a, 4, true)
+				st.memFault(pc, a, 4, true, left)
 				break loop
 			}
 		case opStWBE:
@@ -813,7 +848,7 @@ loop:
 			if b := m.wr(a, 4); b != nil {
 				binary.BigEndian.PutUint32(b, uint32(ins.imm))
 			} else {
-				st.memFault(pc, a, 4, true)
+				st.memFault(pc, a, 4, true, left)
 				break loop
 			}
 		case opStDWLE:
@@ -821,7 +856,7 @@ loop:
 			if b := m.wr(a, 8); b != nil {
 				binary.LittleEndian.PutUint64(b, ins.imm)
 			} else {
-				st.memFault(pc, a, 8, true)
+				st.memFault(pc, a, 8, true, left)
 				break loop
 			}
 		case opStDWBE:
@@ -829,7 +864,7 @@ loop:
 			if b := m.wr(a, 8); b != nil {
 				binary.BigEndian.PutUint64(b, ins.imm)
 			} else {
-				st.memFault(pc, a, 8, true)
+				st.memFault(pc, a, 8, true, left)
 				break loop
 			}
 		case opStxB:
@@ -837,7 +872,7 @@ loop:
 			if b := m.wr(a, 1); b != nil {
 				b[0] = byte(regs[s])
 			} else {
-				st.memFault(pc, a, 1, true)
+				st.memFault(pc, a, 1, true, left)
 				break loop
 			}
 		case opStxHLE:
@@ -845,7 +880,7 @@ loop:
 			if b := m.wr(a, 2); b != nil {
 				binary.LittleEndian.PutUint16(b, uint16(regs[s]))
 			} else {
-				st.memFault(pc, a, 2, true)
+				st.memFault(pc, a, 2, true, left)
 				break loop
 			}
 		case opStxHBE:
@@ -853,7 +888,7 @@ loop:
 			if b := m.wr(a, 2); b != nil {
 				binary.BigEndian.PutUint16(b, uint16(regs[s]))
 			} else {
-				st.memFault(pc, a, 2, true)
+				st.memFault(pc, a, 2, true, left)
 				break loop
 			}
 		case opStxWLE:
@@ -861,7 +896,7 @@ loop:
 			if b := m.wr(a, 4); b != nil {
 				binary.LittleEndian.PutUint32(b, uint32(regs[s]))
 			} else {
-				st.memFault(pc, a, 4, true)
+				st.memFault(pc, a, 4, true, left)
 				break loop
 			}
 		case opStxWBE:
@@ -869,7 +904,7 @@ loop:
 			if b := m.wr(a, 4); b != nil {
 				binary.BigEndian.PutUint32(b, uint32(regs[s]))
 			} else {
-				st.memFault(pc, a, 4, true)
+				st.memFault(pc, a, 4, true, left)
 				break loop
 			}
 		case opStxDWLE:
@@ -877,7 +912,7 @@ loop:
 			if b := m.wr(a, 8); b != nil {
 				binary.LittleEndian.PutUint64(b, regs[s])
 			} else {
-				st.memFault(pc, a, 8, true)
+				st.memFault(pc, a, 8, true, left)
 				break loop
 			}
 		case opStxDWBE:
@@ -885,29 +920,33 @@ loop:
 			if b := m.wr(a, 8); b != nil {
 				binary.BigEndian.PutUint64(b, regs[s])
 			} else {
-				st.memFault(pc, a, 8, true)
+				st.memFault(pc, a, 8, true, left)
 				break loop
 			}
 		case opAtomicW, opAtomicDW:
-			if e := p.atomic(m, ins, regs); e != nil {
-				e.PC = pc
-				st.err = e
+			st.rem = left
+			pc = st.atomic(pc, ins, regs)
+			left = st.rem
+			if pc < 0 {
 				break loop
 			}
+			continue
 		case opLdAbsB, opLdAbsH, opLdAbsW, opLdIndB, opLdIndH, opLdIndW:
-			if !p.ldPacket(m, ins, regs) {
-				regs[0] = 0
+			st.rem = left
+			pc = st.ldPacket(pc, ins, regs)
+			left = st.rem
+			if pc < 0 {
 				break loop
 			}
+			continue
 		default: // opInvalid
+			st.rem = left
 			st.invalid(pc, ins)
 			break loop
 		}
 		pc++
 	}
-	if st.tr == nil {
-		st.rem = left
-	}
+	// Every way out of the loop stored left in st.rem.
 }
 
 // ldPacket runs a legacy packet load; it reports false when the access is
