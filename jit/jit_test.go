@@ -198,3 +198,45 @@ func TestBlindingHidesConstants(t *testing.T) {
 		}
 	}
 }
+
+func TestCloseAndConcurrency(t *testing.T) {
+	if !Supported() {
+		t.Skip(ErrUnsupported)
+	}
+	p, _ := asm.Assemble("ldxdw %r0, [%r1]\nstdw [%r10-8], 3\nldxdw %r2, [%r10-8]\nadd %r0, %r2\nexit")
+	vp, err := vm.Load(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jp, err := Compile(vp, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan bool)
+	for g := 0; g < 8; g++ {
+		go func(g int) {
+			mem := []byte{byte(g), 0, 0, 0, 0, 0, 0, 0}
+			ok := true
+			for i := 0; i < 2000; i++ {
+				if r, err := jp.Run(&vm.Env{Mem: mem}); err != nil || r.R0 != uint64(g)+3 {
+					ok = false
+				}
+			}
+			done <- ok
+		}(g)
+	}
+	for g := 0; g < 8; g++ {
+		if !<-done {
+			t.Fatal("a concurrent run went wrong")
+		}
+	}
+	if err := jp.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := jp.Close(); err != nil {
+		t.Fatal("second Close:", err)
+	}
+	if _, err := jp.Run(nil); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Run after Close: %v", err)
+	}
+}
