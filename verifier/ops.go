@@ -326,6 +326,12 @@ func slotOf(o int64) (int, uint) {
 
 // stackInit reports whether bytes [lo, hi) of frame f are initialized.
 func stackInit(f *frame, lo, hi int64) bool {
+	if lo >= hi {
+		return true
+	}
+	if i, _ := slotOf(lo); i >= len(f.stack) {
+		return false // the deepest byte is beyond what was ever written
+	}
 	for o := lo; o < hi; o++ {
 		i, b := slotOf(o)
 		if i >= len(f.stack) || f.stack[i].init&(1<<b) == 0 {
@@ -377,6 +383,9 @@ func (v *verifier) stackWrite(st *state, base value, off int64, size int, val va
 		i, b := slotOf(o)
 		if int(b)+size <= 8 && b%uint(size) == 0 {
 			sl := f.slotAt(i)
+			if sl == nil {
+				return
+			}
 			if size == 8 || val.typ == tScalar {
 				x := val
 				if x.typ == tNone {
@@ -395,17 +404,26 @@ func (v *verifier) stackWrite(st *state, base value, off int64, size int, val va
 		}
 		for p := o; p < o+int64(size); p++ {
 			i, b := slotOf(p)
-			sl := f.slotAt(i)
-			sl.spilled = false
-			sl.init |= 1 << b
+			if sl := f.slotAt(i); sl != nil {
+				sl.spilled = false
+				sl.init |= 1 << b
+			}
 		}
 		return
 	}
-	lo, hi := base.s.smin+off, base.s.smax+off+int64(size)
+	unspill(f, base.s.smin+off, base.s.smax+off+int64(size))
+}
+
+// unspill forgets the spills overlapping bytes [lo, hi) of frame f.
+func unspill(f *frame, lo, hi int64) {
+	if lo >= hi {
+		return
+	}
 	f.own()
-	for p := lo; p < hi; p += 1 {
-		i, _ := slotOf(p)
-		if i < len(f.stack) {
+	first, _ := slotOf(hi - 1)
+	last, _ := slotOf(lo)
+	for i := first; i <= last && i < len(f.stack); i++ {
+		if i >= 0 {
 			f.stack[i].spilled = false
 		}
 	}
@@ -782,18 +800,14 @@ func (v *verifier) memArg(pc int, st *state, name string, r uint8, x value, lo, 
 	}
 	// The helper may write [x, x+hi): forget spills there; [x, x+lo) is
 	// then initialized when the offset is exact.
-	f.own()
-	for p := x.s.smin; p < x.s.smax+int64(hi); p++ {
-		i, _ := slotOf(p)
-		if i < len(f.stack) {
-			f.stack[i].spilled = false
-		}
-	}
+	unspill(f, x.s.smin, x.s.smax+int64(hi))
 	if x.s.isConst() {
 		o := int64(x.s.val())
-		for p := o; p < o+int64(lo); p++ {
+		for p := maxS(o, -8*maxTrackedSlots); p < o+int64(lo); p++ {
 			i, b := slotOf(p)
-			f.slotAt(i).init |= 1 << b
+			if sl := f.slotAt(i); sl != nil {
+				sl.init |= 1 << b
+			}
 		}
 	}
 	return nil

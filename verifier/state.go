@@ -163,7 +163,16 @@ func (st *state) clone() *state {
 }
 
 // slotAt grows the frame's stack to hold slot i.
+// maxTrackedSlots bounds the stack depth whose contents are tracked (8 KiB
+// per frame): deeper bytes are never known initialized, so reading them is
+// rejected in Strict mode, and the state stays small whatever the frame size.
+const maxTrackedSlots = 1024
+
+// slotAt returns slot i for writing, or nil beyond the tracked depth.
 func (f *frame) slotAt(i int) *slot {
+	if i >= maxTrackedSlots {
+		return nil
+	}
 	f.own()
 	for len(f.stack) <= i {
 		f.stack = append(f.stack, slot{})

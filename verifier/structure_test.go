@@ -82,3 +82,39 @@ func TestCallDepth(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A huge frame must not make the state (or the work) huge.
+func TestHugeStack(t *testing.T) {
+	p := mustAsm(t, `
+mov %r6, %r10
+add %r6, -16777216
+stdw [%r6+0], 1
+call 2
+and %r0, 0xffff
+mov %r1, %r10
+add %r1, -16777216
+add %r1, %r0
+stb [%r1+0], 0
+mov %r1, %r10
+add %r1, -16777216
+mov %r2, 16777216
+call 1
+ldxdw %r0, [%r6+0]
+exit`)
+	helpers := func(id int32) (HelperProto, bool) {
+		switch id {
+		case 1:
+			return HelperProto{Args: [5]ArgKind{ArgPtrToWritableMem, ArgSize}, Ret: RetScalar}, true
+		case 2:
+			return HelperProto{Ret: RetScalar}, true
+		}
+		return HelperProto{}, false
+	}
+	if _, err := Verify(p, &Config{StackSize: 1 << 24, Helpers: helpers}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Verify(p, &Config{StackSize: 1 << 24, Helpers: helpers, Mode: Strict})
+	if err == nil || !strings.Contains(err.Error(), "uninitialized") {
+		t.Fatalf("strict: want a rejection for reading beyond the tracked depth, got %v", err)
+	}
+}
