@@ -4,18 +4,27 @@
 # binary is missing and we are root with apt-get; otherwise says loudly what
 # it skipped.
 #
-# Every architecture runs the unit tests and the conformance suite on every
-# engine it has. arm64 has a JIT backend: it runs twice, once on QEMU's
-# default CPU (LSE atomics) and once on a Cortex-A53 model (no LSE, so the
-# exclusive load/store loops run), the second time over the JIT packages
-# only. Tests run with -short under QEMU: conformance is never skipped by
-# -short, only long randomized loops are shortened.
+# What runs where (tests run with -short under QEMU; -short never skips
+# conformance, only long randomized loops):
+#   arm64 (JIT backend): every engine package, i.e. unit tests, the
+#     conformance suite on the interpreter and the JIT, the JIT's exact
+#     comparison and variants; then the whole differential corpus
+#     (TestDiff at full size, FuzzDiff's seeds); then the JIT package again
+#     on a Cortex-A53 model, which lacks LSE atomics, so the exclusive
+#     load/store loops run (the default CPU has LSE).
+#   s390x (big-endian representative): every engine package, so the
+#     encoders and code generators are checked on a big-endian host too.
+#   other arches (no backend yet): isa, asm, vm and the conformance suite on
+#     the interpreter; ppc64 and mips64 are big-endian, where the program's
+#     byte order must still win.
 #
-# Environment: GO, CROSS_PKGS (packages), CROSS_FLAGS (extra go test flags,
-# default -short), CROSS_NOLSE_CPU (QEMU CPU without LSE, default cortex-a53).
+# Environment: GO, CROSS_PKGS (packages for every arch, overriding the
+# above), CROSS_FLAGS (go test flags, default -short), CROSS_NOLSE_CPU (QEMU
+# CPU without LSE, default cortex-a53).
 set -u
 GO=${GO:-go}
-PKGS=${CROSS_PKGS:-"./isa/... ./asm/... ./vm/... ./jit/... ./conformance/..."}
+ALL_PKGS="./isa/... ./asm/... ./vm/... ./jit/... ./conformance/..."
+INTERP_PKGS="./isa/... ./asm/... ./vm/... ./conformance/..."
 FLAGS=${CROSS_FLAGS:-"-short"}
 NOLSE_CPU=${CROSS_NOLSE_CPU:-cortex-a53}
 
@@ -29,6 +38,17 @@ qemu_for() {
 	mips64) echo qemu-mips64-static ;;
 	riscv64) echo qemu-riscv64-static ;;
 	*) echo "" ;;
+	esac
+}
+
+pkgs_for() {
+	if [ -n "${CROSS_PKGS:-}" ]; then
+		echo "$CROSS_PKGS"
+		return
+	fi
+	case $1 in
+	arm64 | s390x) echo "$ALL_PKGS" ;;
+	*) echo "$INTERP_PKGS" ;;
 	esac
 }
 
@@ -54,6 +74,18 @@ status=0
 skipped=""
 failed=""
 summary=""
+
+# run NAME ENV... -- go test arguments: runs go test, records a failure.
+run() {
+	name=$1
+	shift
+	# shellcheck disable=SC2086
+	if ! env "$@"; then
+		status=1
+		failed="$failed $name"
+	fi
+}
+
 for arch in "$@"; do
 	q=$(qemu_for "$arch")
 	if [ -z "$q" ] || ! command -v "$q" >/dev/null 2>&1; then
@@ -61,19 +93,16 @@ for arch in "$@"; do
 		continue
 	fi
 	start=$(date +%s)
-	echo "=== GOARCH=$arch under $q"
+	pkgs=$(pkgs_for "$arch")
+	echo "=== GOARCH=$arch under $q: $pkgs"
 	# shellcheck disable=SC2086
-	if ! GOARCH=$arch CGO_ENABLED=0 $GO test -count=1 $FLAGS -exec "$q" $PKGS; then
-		status=1
-		failed="$failed $arch"
-	fi
-	if [ "$arch" = arm64 ]; then
-		echo "=== GOARCH=arm64 under $q, QEMU_CPU=$NOLSE_CPU (no LSE atomics)"
+	run "$arch" GOARCH="$arch" CGO_ENABLED=0 $GO test -count=1 $FLAGS -exec "$q" $pkgs
+	if [ "$arch" = arm64 ] && [ -z "${CROSS_PKGS:-}" ]; then
+		echo "=== GOARCH=arm64 under $q: differential corpus at full size"
+		run arm64-diff GOARCH=arm64 CGO_ENABLED=0 $GO test -count=1 -exec "$q" -run '^(TestDiff|FuzzDiff)$' ./jit/
+		echo "=== GOARCH=arm64 under $q, QEMU_CPU=$NOLSE_CPU (no LSE atomics): ./jit/"
 		# shellcheck disable=SC2086
-		if ! QEMU_CPU=$NOLSE_CPU GOARCH=arm64 CGO_ENABLED=0 $GO test -count=1 $FLAGS -exec "$q" ./jit/... ./conformance/...; then
-			status=1
-			failed="$failed arm64-nolse"
-		fi
+		run arm64-nolse QEMU_CPU="$NOLSE_CPU" GOARCH=arm64 CGO_ENABLED=0 $GO test -count=1 $FLAGS -exec "$q" ./jit/
 	fi
 	summary="$summary $arch:$(($(date +%s) - start))s"
 done
