@@ -8,11 +8,11 @@ import (
 	"runtime"
 	"strings"
 
-	"golang.org/x/arch/arm64/arm64asm"
 	"golang.org/x/arch/x86/x86asm"
 
 	"github.com/iovm/iovm/asm"
 	"github.com/iovm/iovm/jit"
+	a64 "github.com/iovm/iovm/jit/arm64"
 	"github.com/iovm/iovm/vm"
 )
 
@@ -39,11 +39,8 @@ var nativeDisasm = map[string]func(code []byte, pc uint64) (string, int){
 		if len(code) < 4 {
 			return "?", len(code)
 		}
-		inst, err := arm64asm.Decode(code[:4])
-		if err != nil {
-			return "?", 4
-		}
-		return arm64asm.GNUSyntax(inst), 4
+		// arm64asm plus the LSE atomics it lacks; absolute branch targets.
+		return a64.Disasm(code, pc), 4
 	},
 }
 
