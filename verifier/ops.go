@@ -244,7 +244,26 @@ func (v *verifier) access(st *state, base value, off int64, size int, write, ato
 	case tMap:
 		return false, 0, "memory access through a map handle"
 	case tInputEnd:
-		return false, 0, "memory access through the input end pointer"
+		// end + e + off: the bytes [len+lo, len+hi) are inside the input
+		// when hi <= 0 and len >= -lo.
+		if !base.s.isConst() {
+			return false, 0, "memory access through the input end pointer with a variable offset"
+		}
+		lo := int64(base.s.val()) + off
+		if lo < -1<<32 || lo > 1<<32 {
+			return false, 0, "input end pointer offset out of range"
+		}
+		if lo+int64(size) > 0 || uint64(-lo) > st.inputMin {
+			return false, 0, fmt.Sprintf("input access [end%+d, end%+d) not proven within the input (proven length %d)", lo, lo+int64(size), st.inputMin)
+		}
+		if write && v.c.InputReadOnly {
+			return false, 0, "the input is read-only"
+		}
+		if atomic {
+			// The end's alignment is unknown.
+			return false, 0, "atomic access not proven aligned"
+		}
+		return true, RegionInput, ""
 	}
 	if base.null {
 		return false, 0, "memory access through a pointer that may be NULL"

@@ -110,9 +110,9 @@ func (g *gen) program() isa.Program {
 			op := alu[g.n(len(alu))]
 			emit(isa.Instruction{Opcode: uint8(cls) | uint8(op) | 0x08, Dst: g.reg(), Src: g.reg()})
 		case 4: // load
-			base := []uint8{10, 10, 6, g.reg()}[g.n(4)]
+			base := []uint8{10, 10, 6, 8, g.reg()}[g.n(5)]
 			off := int16(g.imm() % 64)
-			if base == 10 {
+			if base == 10 || base == 8 && g.n(2) == 0 {
 				off = -int16(g.n(64)) - 1
 			}
 			mode := isa.ModeMEM
