@@ -351,6 +351,10 @@ func (p *Program) predecode() error {
 					break
 				}
 				c.op, c.off = opCallLocal, t
+			case in.Opcode == isa.OpCall && in.Src == isa.CallHelperID:
+				// Helpers by BTF id are another namespace, which Helpers
+				// does not hold (the verifier rejects these calls).
+				c.op = opCallUnk
 			case in.Opcode == isa.OpCall:
 				id := int32(in.Imm)
 				h := p.opts.Helpers.Lookup(id)
