@@ -51,6 +51,7 @@ type verifier struct {
 	divSeen   []bool
 	divOK     []bool
 	loopsOK   bool
+	loopBad   map[int]bool // loop heads not proven to terminate
 	frameUse  map[int]int
 	stackLen  int // slots per frame
 	curPC     int
@@ -76,6 +77,7 @@ func analyze(p isa.Program, c *Config, s *structure, facts *Facts) error {
 		divSeen:   make([]bool, len(p)),
 		divOK:     make([]bool, len(p)),
 		loopsOK:   true,
+		loopBad:   map[int]bool{},
 		frameUse:  map[int]int{},
 		stackLen:  (c.StackSize + 7) / 8,
 	}
@@ -92,6 +94,9 @@ func analyze(p isa.Program, c *Config, s *structure, facts *Facts) error {
 		return err
 	}
 	facts.Analyzed = true
+	for _, l := range s.loops {
+		facts.Loops[l[0]] = !v.loopBad[l[0]]
+	}
 	facts.Insns = v.insns
 	facts.LoopsBounded = v.loopsOK
 	for pc := range p {
@@ -215,11 +220,11 @@ func (v *verifier) checkpointAt(pc int, st *state, cp *checkpoint) (bool, *check
 			if v.strict {
 				return false, nil, v.fail(pc, st, "infinite loop: the state at pc %d repeats", pc)
 			}
-			v.loopsOK = false
+			v.unbounded(pc)
 			return true, cp, nil
 		}
 		if widening && v.subsumes(old.st, st, pc) {
-			v.loopsOK = false
+			v.unbounded(pc)
 			return true, cp, nil
 		}
 	}
@@ -232,7 +237,7 @@ func (v *verifier) checkpointAt(pc int, st *state, cp *checkpoint) (bool, *check
 	if widening {
 		if anc := latestOpen(list); anc != nil {
 			v.widen(anc.st, st)
-			v.loopsOK = false
+			v.unbounded(pc)
 		}
 	}
 	if v.s.inLoop[pc] && !widening && v.insns-v.lastStore < 8 && len(list) > 0 {
@@ -664,4 +669,14 @@ func (v *verifier) clone(st *state) *state {
 		return r
 	}
 	return st.clone()
+}
+
+// unbounded records that the loops around pc are not proven to terminate.
+func (v *verifier) unbounded(pc int) {
+	v.loopsOK = false
+	for _, l := range v.s.loops {
+		if l[0] <= pc && pc <= l[1] {
+			v.loopBad[l[0]] = true
+		}
+	}
 }

@@ -19,6 +19,7 @@ type structure struct {
 	pruneAt   []bool         // where states are remembered: jump targets, call returns
 	live      []uint16       // registers live before each pc (bit n = rn)
 	joinPt    []bool         // has two or more intra-procedural predecessors
+	loops     [][2]int       // backward edges: (target = loop head, source)
 	// unboundedCalls: the call graph recurses or is deeper than the limit.
 	// Checked mode accepts it (the engines fault with a stack overflow at
 	// run time); Strict mode rejects it.
@@ -224,6 +225,7 @@ func checkStructure(p isa.Program, c *Config) (*structure, error) {
 			s.inLoop[pc] = true
 		}
 	}
+	s.loops = loops
 	// The last instruction must end control flow.
 	last := n - 1
 	if !start[last] {

@@ -118,3 +118,23 @@ exit`)
 		t.Fatalf("strict: want a rejection for reading beyond the tracked depth, got %v", err)
 	}
 }
+
+func TestLoopFacts(t *testing.T) {
+	p := mustAsm(t, `
+mov %r0, 0
+mov %r3, 0
+a:
+add %r3, 1
+jlt %r3, 10, a
+b:
+add %r0, 1
+jlt %r0, %r2, b
+exit`)
+	f, err := Verify(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.Loops[2] || f.Loops[4] || f.LoopsBounded {
+		t.Fatalf("loop facts %v, all bounded %v; want 2 bounded, 4 not", f.Loops, f.LoopsBounded)
+	}
+}

@@ -208,6 +208,10 @@ type Facts struct {
 	// LoopsBounded is true when every loop was proven to terminate, so
 	// engines may drop the budget check for termination.
 	LoopsBounded bool
+	// Loops says, for each loop head (the target of a backward jump),
+	// whether that loop was proven to terminate; all false when the
+	// analysis did not complete.
+	Loops map[int]bool
 	// FrameSize is the stack depth in bytes each function uses, by entry pc.
 	FrameSize map[int]int
 	// Funcs lists the entry pcs of local functions, 0 first.
@@ -277,10 +281,14 @@ func Verify(p isa.Program, cfg *Config) (facts *Facts, err error) {
 		Access:     make([]Access, len(p)),
 		DivNonZero: make([]bool, len(p)),
 		FrameSize:  map[int]int{},
+		Loops:      map[int]bool{},
 		Funcs:      append([]int(nil), s.funcs...),
 	}
 	for f, n := range s.frameSize {
 		facts.FrameSize[f] = n
+	}
+	for _, l := range s.loops {
+		facts.Loops[l[0]] = false
 	}
 	if s.unboundedCalls {
 		// Recursion or too deep a call chain (Checked mode only): nothing is
