@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/iovm/iovm/isa"
@@ -140,7 +141,24 @@ func printFacts(w io.Writer, p isa.Program, f *verifier.Facts) {
 	if divs > 0 {
 		fmt.Fprintf(w, "  divisors proven non-zero: %d of %d\n", nz, divs)
 	}
-	fmt.Fprintf(w, "  loops bounded: %v\n", f.LoopsBounded)
+	fmt.Fprintf(w, "  loops bounded: %v", f.LoopsBounded)
+	if len(f.Loops) > 0 {
+		var heads []int
+		for h := range f.Loops {
+			heads = append(heads, h)
+		}
+		sort.Ints(heads)
+		var parts []string
+		for _, h := range heads {
+			verdict := "bounded"
+			if !f.Loops[h] {
+				verdict = "unproven"
+			}
+			parts = append(parts, fmt.Sprintf("%d %s", h, verdict))
+		}
+		fmt.Fprintf(w, " (loop heads: %s)", strings.Join(parts, ", "))
+	}
+	fmt.Fprintln(w)
 	var frames []string
 	for _, fn := range f.Funcs {
 		frames = append(frames, fmt.Sprintf("%d:%dB", fn, f.FrameSize[fn]))
