@@ -17,6 +17,7 @@ const (
 var kindNames = [...]string{"", "load error", "fault", "budget exhausted", "helper error"}
 
 // String returns the kind's name, such as "fault".
+// String names the kind ("fault", "budget exhausted", ...).
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
 		return kindNames[k]
@@ -25,6 +26,7 @@ func (k Kind) String() string {
 }
 
 // Error returns k.String(): a Kind is an error for errors.Is.
+// Error makes a Kind an error, for errors.Is(err, KindFault).
 func (k Kind) Error() string { return k.String() }
 
 // FaultKind says what went wrong in a fault.
@@ -47,6 +49,7 @@ var faultNames = [...]string{"", "out of bounds", "null dereference", "unmapped 
 	"misaligned atomic", "stack overflow", "bad call", "invalid instruction"}
 
 // String returns the fault's name, such as "out of bounds".
+// String names the fault ("out of bounds", "stack overflow", ...).
 func (f FaultKind) String() string {
 	if int(f) < len(faultNames) {
 		return faultNames[f]
@@ -69,6 +72,8 @@ type Error struct {
 }
 
 // Error formats the error with its pc and details, the same for every engine.
+// Error formats the error with its pc and details, for example
+// "pc 3: out of bounds: read of 4 bytes at 0x20000000e".
 func (e *Error) Error() string {
 	switch e.Kind {
 	case KindFault:

@@ -49,6 +49,7 @@ func (m *Memory) wr(a uint64, n uint64) []byte {
 	return r.Data[o : o+n : o+n]
 }
 
+// memFault returns the fault of a refused access at pc.
 func (p *Program) memFault(m *Memory, pc int, a uint64, n int, write bool) *Error {
 	e := m.fault(a, n, write)
 	if e == nil { // cannot happen: the fast path refused the access
