@@ -14,7 +14,7 @@ import (
 func bigProgram(tb testing.TB, n int) isa.Program {
 	var b strings.Builder
 	b.WriteString("mov %r0, %r2\nstdw [%r10-64], 0\nstdw [%r10-56], 0\n")
-	for i := 0; i*15 < n; i++ {
+	for i := 0; i*14 < n; i++ {
 		off := i % 32
 		fmt.Fprintf(&b, "jlt %%r2, %d, s%d\n", off+4, i)
 		fmt.Fprintf(&b, "ldxw %%r4, [%%r1+%d]\n", off)
