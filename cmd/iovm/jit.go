@@ -19,7 +19,7 @@ import (
 func init() {
 	register(&command{
 		name:  "jit",
-		usage: "--disasm [--arch amd64|arm64] [--blind] [--big-endian] PROG",
+		usage: "--disasm [--arch amd64|arm64] [--blind] [--big-endian] [--section S | --func F] PROG",
 		short: "compile a program to native code and print it beside each eBPF instruction",
 		run:   runJIT,
 	})
@@ -55,8 +55,10 @@ func runJIT(args []string, stdout, stderr io.Writer) int {
 	arch := fs.String("arch", defaultJITArch(), "target `GOARCH` (amd64 or arm64)")
 	blind := fs.Bool("blind", false, "blind constants")
 	bigEndian := fs.Bool("big-endian", false, "the program is big-endian")
+	fs.StringVar(&elfSection, "section", "", "ELF object: the program of section `S`")
+	fs.StringVar(&elfFunc, "func", "", "ELF object: the program (function) named `F`")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: iovm jit --disasm [--arch amd64|arm64] [--blind] [--big-endian] PROG")
+		fmt.Fprintln(stderr, "usage: iovm jit --disasm [--arch amd64|arm64] [--blind] [--big-endian] [--section S | --func F] PROG")
 		fs.PrintDefaults()
 	}
 	operands, err := parseFlags(fs, args)
