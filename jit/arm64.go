@@ -6,7 +6,9 @@ package jit
 //
 // Registers: eBPF r0..r10 live in x0..x10; x11 holds the host address of
 // r10 (the current frame), x12 the budget counter, x13 &Memory.Regions[0]
-// and x14 the state pointer. x15..x17 and x19..x21 are scratch. The code
+// x14 the state pointer, x22 the host base of the current access group
+// (Grouper; 0 when its check failed or after an entry). x15..x17 and
+// x19..x21 are scratch. The code
 // never touches sp, x18 (the platform register on darwin), x26..x29 (x28
 // is Go's g, which the signal handler trusts) or x30 (the return address
 // into the trampoline): the Go runtime may inspect them when a signal
@@ -56,6 +58,7 @@ const (
 	xCnt   = a64.R12 // budget counter
 	xMem   = a64.R13 // &Memory.Regions[0]
 	xState = a64.R14 // *state
+	xGroup = a64.R22 // host address of base+0 of the current access group, or 0
 	t0     = a64.R15
 	t1     = a64.R16
 	t2     = a64.R17
@@ -123,6 +126,7 @@ func (b *arm64Backend) Entry() {
 	}
 	a.LDP(a64.R10, xFP, xState, stRegs+80) // r10, hostFP
 	a.LDP(xMem, xCnt, xState, stMem)       // mem, count
+	a.MOVZ(a64.X, xGroup, 0, 0)            // a group entered mid-way checks each access
 	a.LDR(8, t0, xState, stResume)
 	a.BR(t0)
 }
@@ -420,24 +424,34 @@ func (b *arm64Backend) addOff(dst, src a64.Reg, off int64) {
 // ac.Fault when the region id is out of the table, the access is out of
 // the region's bounds (an unmapped region has length 0) or the region
 // lacks the permission; atomics also when misaligned.
+// effAddr returns a register holding base+off: base itself when off is 0,
+// else t0.
+func (b *arm64Backend) effAddr(base a64.Reg, off int64) a64.Reg {
+	if off == 0 {
+		return base
+	}
+	b.addOff(t0, base, off)
+	return t0
+}
+
 func (b *arm64Backend) addr(ac Access, atomic bool) hostAddr {
 	a := &b.a
 	if ac.Mode == Frame {
 		return hostAddr{base: xFP, index: a64.ZR, off: int32(ac.Off)}
 	}
-	b.addOff(t0, r(ac.Base), int64(ac.Off)) // t0 = eBPF address
-	a.LSRImm(a64.X, t1, t0, 32)             // t1 = region id
+	ea := b.effAddr(r(ac.Base), int64(ac.Off)) // the eBPF address
+	a.LSRImm(a64.X, t1, ea, 32)                // t1 = region id
 	if ac.Mode == Checked {
 		a.CMPImm(a64.X, t1, 63)
 		b.bcond(a64.HI, ac.Fault)
 	}
 	a.ADDShift(a64.X, t1, xMem, t1, a64.LSL, 5) // t1 = &Regions[id]
 	if atomic {
-		a.TSTImm(a64.W, t0, uint64(ac.Size-1))
+		a.TSTImm(a64.W, ea, uint64(ac.Size-1))
 		b.bcond(a64.NE, ac.Fault)
 	}
 	if ac.Mode == Checked {
-		a.MOV(a64.W, t2, t0)
+		a.MOV(a64.W, t2, ea)
 		a.ADDImm(a64.X, t2, t2, uint32(ac.Size)) // end of the access
 		a.LDR(8, t3, t1, 8)                      // len
 		a.CMP(a64.X, t2, t3)
@@ -460,7 +474,59 @@ func (b *arm64Backend) addr(ac Access, atomic bool) hostAddr {
 		}
 	}
 	a.LDR(8, t2, t1, 0) // data pointer
-	return hostAddr{base: t2, index: t0}
+	return hostAddr{base: t2, index: ea}
+}
+
+// GroupCheck implements Grouper: one check of the union of the members'
+// ranges, leaving host(base+0) in xGroup, or 0 when it fails (members then
+// check themselves, so faults stay exact).
+func (b *arm64Backend) GroupCheck(g Group) {
+	a := &b.a
+	fail, done := b.NewLabel(), b.NewLabel()
+	ea := b.effAddr(r(g.Base), int64(g.MinOff))
+	a.LSRImm(a64.X, t1, ea, 32)
+	a.CMPImm(a64.X, t1, 63)
+	b.bcond(a64.HI, fail)
+	a.ADDShift(a64.X, t1, xMem, t1, a64.LSL, 5)
+	a.MOV(a64.W, t2, ea)
+	b.addOff(t2, t2, int64(g.Span))
+	a.LDR(8, t3, t1, 8)
+	a.CMP(a64.X, t2, t3)
+	b.bcond(a64.HI, fail)
+	need := uint64(0)
+	if g.Read {
+		need |= 1
+	}
+	if g.Write {
+		need |= 2
+	}
+	if need != 0 {
+		a.LDR(1, t3, t1, 24)
+		a.ANDImm(a64.W, t3, t3, need)
+		a.CMPImm(a64.W, t3, uint32(need))
+		b.bcond(a64.NE, fail)
+	}
+	a.LDR(8, t2, t1, 0)
+	if g.MinOff == 0 {
+		a.ADDExtUXTW(xGroup, t2, ea)
+	} else {
+		a.ADDExtUXTW(t2, t2, ea)
+		b.addOff(xGroup, t2, -int64(g.MinOff))
+	}
+	b.Bind(done)
+	b.later = append(b.later, func() {
+		b.Bind(fail)
+		a.MOVZ(a64.X, xGroup, 0, 0)
+		a.B(al(done))
+	})
+}
+
+// grouped emits the fast path of a grouped access: through the group's
+// saved base, or to slow (the access's own check, out of line) when the
+// group's check failed.
+func (b *arm64Backend) grouped(ac Access, slow Label) hostAddr {
+	b.cbz(false, a64.X, xGroup, slow)
+	return hostAddr{base: xGroup, index: a64.ZR, off: int32(ac.Off)}
 }
 
 // flat turns h into a single base register (for exclusives and LSE).
@@ -517,7 +583,20 @@ func (b *arm64Backend) mem(kind int, width a64.Width, rt a64.Reg, h hostAddr) {
 
 func (b *arm64Backend) Load(ac Access, dst uint8, signed bool) {
 	a := &b.a
-	h := b.addr(ac, false)
+	var h hostAddr
+	if ac.Mode == Grouped {
+		slow, back := b.NewLabel(), b.NewLabel()
+		h = b.grouped(ac, slow)
+		defer b.Bind(back)
+		b.later = append(b.later, func() {
+			b.Bind(slow)
+			ac.Mode = Checked
+			b.Load(ac, dst, signed)
+			a.B(al(back))
+		})
+	} else {
+		h = b.addr(ac, false)
+	}
 	d := r(dst)
 	width := a64.Width(ac.Size)
 	if !ac.Swap || ac.Size == 1 {
@@ -576,7 +655,20 @@ func (b *arm64Backend) Store(ac Access, src Operand) {
 	default:
 		v = r(src.Reg)
 	}
-	h := b.addr(ac, false)
+	var h hostAddr
+	if ac.Mode == Grouped {
+		slow, back := b.NewLabel(), b.NewLabel()
+		h = b.grouped(ac, slow)
+		defer b.Bind(back)
+		b.later = append(b.later, func() {
+			b.Bind(slow)
+			ac.Mode = Checked
+			b.Store(ac, src)
+			a.B(al(back))
+		})
+	} else {
+		h = b.addr(ac, false)
+	}
 	b.mem(0, a64.Width(ac.Size), v, h)
 }
 
