@@ -713,6 +713,19 @@ func (b *arm64Backend) Atomic(ac Access, op isa.AtomicOp, src uint8) {
 	a := &b.a
 	h := b.addr(ac, true)
 	p := b.flat(h)
+	if ac.Mode != Frame {
+		// The eBPF address is aligned, but the region's memory may not
+		// be (an embedder's subslice): exclusives and LSE atomics would
+		// raise an alignment fault there, so Go does those.
+		slow, back := b.NewLabel(), b.NewLabel()
+		a.TSTImm(a64.X, p, uint64(ac.Size-1))
+		b.bcond(a64.NE, slow)
+		defer b.Bind(back)
+		b.later = append(b.later, func() {
+			b.Bind(slow)
+			b.ExitToGo(ExitAtomic, ac.PC, Imm(0), back)
+		})
+	}
 	s := a64.W
 	if ac.Size == 8 {
 		s = a64.X

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/iovm/iovm/asm"
 	"github.com/iovm/iovm/conformance"
 	"github.com/iovm/iovm/jit"
 	"github.com/iovm/iovm/vm"
@@ -108,5 +109,49 @@ func TestArm64Variants(t *testing.T) {
 			}
 			t.Logf("%d programs agree", n)
 		})
+	}
+}
+
+// TestArm64MisalignedHostAtomics: an aligned eBPF address whose host
+// memory is not aligned (input memory at an odd offset of a buffer) must
+// give the interpreter's result, not an alignment fault of the host.
+func TestArm64MisalignedHostAtomics(t *testing.T) {
+	progs := []string{
+		"mov %r2, 5\nlock add [%r1+0], %r2\nldxdw %r0, [%r1+0]\nexit",
+		"mov %r2, 5\nlock add32 [%r1+4], %r2\nldxw %r0, [%r1+4]\nexit",
+		"mov %r2, 6\nlock fetch xor [%r1+8], %r2\nmov %r0, %r2\nexit",
+		"mov %r2, 7\nmov %r0, 0\nlock cmpxchg [%r1+0], %r2\nldxdw %r0, [%r1+0]\nexit",
+		"mov %r2, 7\nlock xchg32 [%r1+12], %r2\nmov %r0, %r2\nexit",
+	}
+	for _, lse := range []bool{true, false} {
+		if lse && !jit.Arm64CPULSE() {
+			continue
+		}
+		restore := jit.SetArm64LSE(lse)
+		for _, src := range progs {
+			p, err := asm.Assemble(src)
+			if err != nil {
+				t.Fatalf("%s: %v", src, err)
+			}
+			vp, err := vm.Load(p, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			jp, err := jit.Compile(vp, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for off := 0; off < 8; off++ {
+				b1, b2 := make([]byte, 32), make([]byte, 32)
+				m1, m2 := b1[off:off+16], b2[off:off+16]
+				r1, e1 := vp.Run(&vm.Env{Mem: m1})
+				r2, e2 := jp.Run(&vm.Env{Mem: m2})
+				if why := differ(r1, e1, r2, e2, m1, m2); why != "" {
+					t.Errorf("lse=%v off=%d %q: %s", lse, off, src, why)
+				}
+			}
+			jp.Close()
+		}
+		restore()
 	}
 }
