@@ -274,6 +274,22 @@ func (v *verifier) branch(pc int, st *state, ins isa.Instruction, cp *checkpoint
 		}
 		b = scalarValue(constScalar(imm))
 	}
+	if !is32 && a.typ == tScalar && b.typ == tScalar && (a.id == lenID) != (b.id == lenID) {
+		// Comparing a scalar with the input length: give the scalar an
+		// identity so the relation (x + k <= len) can be recorded.
+		r := ins.Dst
+		if a.id == lenID {
+			r = ins.Src
+		}
+		if x := &st.cur().regs[r]; x.id == 0 && !x.s.isConst() {
+			x.id = v.freshID()
+			if r == ins.Dst {
+				a.id = x.id
+			} else {
+				b.id = x.id
+			}
+		}
+	}
 	tOK, fOK := true, true
 	var ta, tb, fa, fb scalar
 	scalars := a.typ == tScalar && b.typ == tScalar
@@ -290,6 +306,9 @@ func (v *verifier) branch(pc int, st *state, ins isa.Instruction, cp *checkpoint
 	}
 	switch {
 	case scalars:
+		if !is32 {
+			v.learnLenRelation(op, a, b, taken, st, tOK, fOK)
+		}
 		if tOK {
 			if ins.Source() == isa.SrcX {
 				setScalar(taken, ins.Src, tb)
@@ -373,4 +392,54 @@ func (v *verifier) branch(pc int, st *state, ins isa.Instruction, cp *checkpoint
 func isNullCheck(a, b value) bool {
 	zero := func(x value) bool { return x.typ == tScalar && x.s.isConst() && x.s.val() == 0 }
 	return (a.typ == tMapValue && a.null && zero(b)) || (b.typ == tMapValue && b.null && zero(a))
+}
+
+// learnLenRelation records x + k <= len for a scalar x compared (unsigned,
+// 64-bit) with a value known to equal the input length.
+func (v *verifier) learnLenRelation(op isa.JumpOp, a, b value, taken, fall *state, tOK, fOK bool) {
+	var x value
+	var lt, le bool   // for the taken branch: x < len, x <= len
+	var flt, fle bool // for the fall-through branch
+	switch {
+	case b.id == lenID && a.id > lenID:
+		x = a
+		switch op {
+		case isa.JumpJLT:
+			lt, fle = true, false
+		case isa.JumpJLE:
+			le = true
+		case isa.JumpJGE:
+			flt = true
+		case isa.JumpJGT:
+			fle = true
+		}
+	case a.id == lenID && b.id > lenID:
+		x = b
+		switch op {
+		case isa.JumpJGT: // len > x
+			lt = true
+		case isa.JumpJGE:
+			le = true
+		case isa.JumpJLE: // fall: len > x
+			flt = true
+		case isa.JumpJLT: // fall: len >= x
+			fle = true
+		}
+	default:
+		return
+	}
+	if tOK && taken != nil && (lt || le) {
+		k := int64(0)
+		if lt {
+			k = 1
+		}
+		taken.learnRange(x.id, k)
+	}
+	if fOK && (flt || fle) {
+		k := int64(0)
+		if flt {
+			k = 1
+		}
+		fall.learnRange(x.id, k)
+	}
 }

@@ -110,6 +110,14 @@ func (v *verifier) ptrArith(st *state, op isa.ALUOp, dv, src value) value {
 		if p.typ == tInputEnd && !k.s.isConst() {
 			return unknown
 		}
+		if p.typ == tInput && p.s.isConst() && !k.s.isConst() && k.id > lenID {
+			// input + c + x: the variable part is the value of scalar x,
+			// so what is known of x + k <= len (pktRange) holds here too.
+			c := int64(p.s.val())
+			p.s = sAdd(p.s, k.s)
+			p.id, p.delta = k.id, c
+			return p
+		}
 		p.s = sAdd(p.s, k.s)
 		v.adjustInputID(&p, k.s, 1)
 		return p

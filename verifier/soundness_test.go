@@ -75,7 +75,17 @@ func (g *gen) program() isa.Program {
 		if g.n(3) == 0 {
 			cls = isa.ClassALU
 		}
-		switch g.n(17) {
+		switch g.n(19) {
+		case 17, 18: // index compared with the length, then input + index
+			x := uint8(3 + g.n(3))
+			op := []isa.JumpOp{isa.JumpJGE, isa.JumpJGT, isa.JumpJLT, isa.JumpJLE}[g.n(4)]
+			ins := isa.Instruction{Opcode: uint8(isa.ClassJMP) | uint8(op) | 0x08, Dst: x, Src: 7, Offset: 3}
+			if g.n(2) == 0 {
+				ins.Dst, ins.Src = 7, x
+			}
+			emit(ins)
+			emit(isa.Instruction{Opcode: 0xbf, Dst: 1, Src: 6}, isa.Instruction{Opcode: 0x0f, Dst: 1, Src: x})
+			emit(isa.Instruction{Opcode: uint8(isa.ClassLDX) | uint8(isa.ModeMEM) | uint8(sizes[g.n(2)]), Dst: 0, Src: 1, Offset: int16(g.n(4)) - 1})
 		case 16: // local call with a pointer argument
 			switch g.n(3) {
 			case 0:
