@@ -62,6 +62,7 @@ type Group struct {
 	Span   int   // bytes from MinOff to the end of the highest member
 	Read   bool  // some member loads
 	Write  bool  // some member stores
+	Spec   Spec  // the likely region
 }
 
 // Grouper is implemented by backends that support access groups. Without
@@ -73,6 +74,19 @@ type Grouper interface {
 	// a marker that sends the members to their own checks.
 	GroupCheck(g Group)
 }
+
+// Spec names the region a Checked access or a Group is expected to
+// touch, from a cheap analysis of where its base register comes from. A
+// backend may test that region first (a compare against cached bounds)
+// and fall back to the full check; a wrong guess only costs time.
+type Spec uint8
+
+// Speculations.
+const (
+	SpecNone  Spec = iota
+	SpecEntry      // the region of r1 at entry (input memory or context)
+	SpecStack      // the stack region
+)
 
 // Access describes one load, store or atomic.
 type Access struct {
@@ -89,6 +103,8 @@ type Access struct {
 	// ExitFault at PC); NoLabel in Frame and Proven modes unless the access
 	// is atomic (alignment is always checked).
 	Fault Label
+	// Spec is the likely region of a Checked access.
+	Spec Spec
 }
 
 // Width is the operand width of an ALU operation or a comparison.

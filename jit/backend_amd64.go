@@ -24,6 +24,7 @@ import (
 //	[rsp+40] aux of an exit
 //	[rsp+48] resume address of an exit
 //	[rsp+56] host base of the current access group (Grouper), 0 if its check failed
+//	[rsp+64] cached bounds of the region of r1 at entry and of the stack (Spec)
 //
 // rsp and rbp are never changed (the Go runtime's unwinder and profiler may
 // look at them when a signal lands in native code); nothing is pushed.
@@ -41,7 +42,19 @@ const (
 	fAux    = 40
 	fResume = 48
 	fGroup  = 56 // host address of base+0 of the current access group, or 0
+	// Cached bounds of the speculated regions (Spec): for each, id<<32,
+	// the data pointer, and the length readable and writable (0 without
+	// the permission). Filled by the entry stub.
+	fSpec     = 64 // SpecEntry at fSpec, SpecStack at fSpec+32
+	specBase  = 0
+	specData  = 8
+	specLenR  = 16
+	specLenW  = 24
+	specBytes = 32
 )
+
+// specSlot returns the frame offset of field f of the cache of Spec sp.
+func specSlot(sp Spec, f int32) int32 { return fSpec + int32(sp-1)*specBytes + f }
 
 type fixup struct {
 	pos int
@@ -110,7 +123,37 @@ func (b *amd64Backend) Entry() {
 	}
 	a.Load(aCnt, x.M(x.RAX, stCount), 8, false)
 	a.StoreImm(fm(fGroup), 0, 8) // a group entered mid-way checks each access
+	// Spec caches: the region of r1 at entry, then the stack.
+	for _, sp := range []Spec{SpecEntry, SpecStack} {
+		if sp == SpecEntry {
+			a.Load(x.RDX, x.M(x.RAX, stEntryR), 8, false)
+		} else {
+			a.MovRI32(x.RDX, 1)
+		}
+		a.MovRR(true, x.RCX, x.RDX)
+		a.ShiftRI(x.SHL, true, x.RCX, 32)
+		a.Store(fm(specSlot(sp, specBase)), x.RCX, 8)
+		a.ShiftRI(x.SHL, false, x.RDX, 5)
+		a.ALURM(x.ADD, true, x.RDX, fm(fMem)) // &Regions[id]
+		a.Load(x.RCX, x.M(x.RDX, 0), 8, false)
+		a.Store(fm(specSlot(sp, specData)), x.RCX, 8)
+		for i, perm := range []uint8{1, 2} {
+			a.Load(x.RCX, x.M(x.RDX, 8), 8, false)
+			a.TestMI8(x.M(x.RDX, 24), perm)
+			b.cmovZero(x.RCX)
+			a.Store(fm(specSlot(sp, specLenR+8*int32(i))), x.RCX, 8)
+		}
+	}
+	a.Load(x.RAX, fm(fState), 8, false)
 	a.JmpM(x.M(x.RAX, stResume))
+}
+
+// cmovZero emits r = 0 if ZF is set, keeping the flags of the test before.
+func (b *amd64Backend) cmovZero(r x.Reg) {
+	skip := b.NewLabel()
+	b.jcc(x.CondNE, skip)
+	b.a.MovRI32(r, 0)
+	b.Bind(skip)
 }
 
 // emitExit emits the common exit path: rcx = pc, rdx = reason, rax =
@@ -399,6 +442,33 @@ func (b *amd64Backend) addr(ac Access, atomic bool) x.Mem {
 		a.Load(x.RAX, fm(fHostFP), 8, false)
 		return x.M(x.RAX, int32(ac.Off))
 	}
+	if ac.Mode == Checked && ac.Spec != SpecNone && !atomic {
+		// The guessed region first: offset = addr - id<<32 (no borrow),
+		// offset+size within the cached length; else the full check.
+		slow, join := b.NewLabel(), b.NewLabel()
+		base := b.read(ac.Base, x.RAX)
+		a.Lea(x.RAX, x.M(base, int32(ac.Off)))
+		a.ALURM(x.SUB, true, x.RAX, fm(specSlot(ac.Spec, specBase)))
+		b.jcc(x.CondB, slow)
+		a.Lea(x.RDX, x.M(x.RAX, int32(ac.Size)))
+		lenSlot := specLenR
+		if ac.Write {
+			lenSlot = specLenW
+		}
+		a.ALURM(x.CMP, true, x.RDX, fm(specSlot(ac.Spec, int32(lenSlot))))
+		b.jcc(x.CondA, slow)
+		a.ALURM(x.ADD, true, x.RAX, fm(specSlot(ac.Spec, specData)))
+		b.Bind(join)
+		b.later = append(b.later, func() {
+			b.Bind(slow)
+			full := ac
+			full.Spec = SpecNone
+			m := b.addr(full, false)
+			a.Lea(x.RAX, m)
+			b.jmp(join)
+		})
+		return x.M(x.RAX, 0)
+	}
 	base := b.read(ac.Base, x.RAX)
 	a.Lea(x.RAX, x.M(base, int32(ac.Off)))
 	a.MovRR(true, x.RDX, x.RAX)
@@ -437,6 +507,34 @@ func (b *amd64Backend) addr(ac Access, atomic bool) x.Mem {
 func (b *amd64Backend) GroupCheck(g Group) {
 	a := &b.a
 	fail, done := b.NewLabel(), b.NewLabel()
+	if g.Spec != SpecNone {
+		// The guessed region first (see addr), else the full check below.
+		full := b.NewLabel()
+		base := b.read(g.Base, x.RAX)
+		a.Lea(x.RAX, x.M(base, int32(g.MinOff)))
+		a.ALURM(x.SUB, true, x.RAX, fm(specSlot(g.Spec, specBase)))
+		b.jcc(x.CondB, full)
+		a.Lea(x.RDX, x.M(x.RAX, int32(g.Span)))
+		if g.Read {
+			a.ALURM(x.CMP, true, x.RDX, fm(specSlot(g.Spec, specLenR)))
+			b.jcc(x.CondA, full)
+		}
+		if g.Write {
+			a.ALURM(x.CMP, true, x.RDX, fm(specSlot(g.Spec, specLenW)))
+			b.jcc(x.CondA, full)
+		}
+		a.ALURM(x.ADD, true, x.RAX, fm(specSlot(g.Spec, specData)))
+		a.Lea(x.RAX, x.M(x.RAX, -int32(g.MinOff)))
+		a.Store(fm(fGroup), x.RAX, 8)
+		b.later = append(b.later, func() {
+			b.Bind(full)
+			g.Spec = SpecNone
+			b.GroupCheck(g)
+			b.jmp(done)
+		})
+		b.Bind(done)
+		return
+	}
 	base := b.read(g.Base, x.RAX)
 	a.Lea(x.RAX, x.M(base, int32(g.MinOff)))
 	a.MovRR(true, x.RDX, x.RAX)

@@ -187,6 +187,10 @@ func (p *Program) Run(env *vm.Env) (vm.Result, error) {
 func (p *Program) run(st *state, m *vm.Memory, env *vm.Env) (vm.Result, *vm.Error) {
 	r1, r2, r10 := p.vp.EntryRegs(m)
 	st.regs = [11]uint64{1: r1, 2: r2, 10: r10}
+	st.entryR = r1 >> 32
+	if st.entryR == 0 || st.entryR >= vm.MaxRegions {
+		st.entryR = vm.RegionInput
+	}
 	st.stackBase = uint64(uintptr(unsafe.Pointer(unsafe.SliceData(m.Regions[vm.RegionStack].Data))))
 	st.hostFP = st.stackBase + uint64(uint32(r10))
 	st.mem = uint64(uintptr(unsafe.Pointer(&m.Regions[0])))

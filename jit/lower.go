@@ -43,6 +43,7 @@ type lowerer struct {
 	faults map[int]Label
 	groups map[int]*Group // group of each grouped access, by pc
 	leader map[int]*Group // group whose check precedes pc
+	spec   []Spec         // likely region of the base of the access at pc
 }
 
 // lower compiles p for be.
@@ -101,6 +102,7 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 	for i := range l.labels {
 		l.labels[i] = be.NewLabel()
 	}
+	l.spec = speculate(p)
 	if _, ok := be.(Grouper); ok {
 		target := make([]bool, n+1)
 		for pc := 0; pc < n; pc++ {
@@ -275,7 +277,7 @@ func (l *lowerer) findGroups(block []int, target []bool) {
 		}
 		if ok {
 			if g == nil {
-				g = &Group{PC: pc, Base: base, MinOff: off}
+				g = &Group{PC: pc, Base: base, MinOff: off, Spec: l.spec[pc]}
 				maxEnd = int(off) + size
 			}
 			g.MinOff = min(g.MinOff, off)
@@ -327,8 +329,147 @@ func (l *lowerer) access(pc int, base uint8, off int16, size int, write, atomic 
 	default:
 		a.Mode = Checked
 		a.Fault = l.faultLabel(pc)
+		if !atomic && pc < len(l.spec) {
+			a.Spec = l.spec[pc]
+		}
 	}
 	return a
+}
+
+// speculate guesses, for each memory access, the region its base register
+// points into: the region of r1 at entry or the stack, when the register is
+// (a copy of) r1 or r10 plus or minus scalars on every path seen. It is a
+// forward dataflow over the control-flow graph that needs no soundness:
+// a wrong guess only sends the access to its full check.
+func speculate(p isa.Program) []Spec {
+	n := len(p)
+	const top = 255
+	type regs [11]uint8 // Spec, or top
+	in := make([]regs, n+1)
+	seen := make([]bool, n+1)
+	var entry regs
+	for i := range entry {
+		entry[i] = top
+	}
+	entry[1], entry[10] = uint8(SpecEntry), uint8(SpecStack)
+	work := []int{0}
+	in[0], seen[0] = entry, true
+	flow := func(t int, r regs) {
+		if t < 0 || t > n {
+			return
+		}
+		if !seen[t] {
+			in[t], seen[t] = r, true
+			work = append(work, t)
+			return
+		}
+		changed := false
+		for i := range r {
+			if in[t][i] != r[i] && in[t][i] != top {
+				in[t][i] = top
+				changed = true
+			}
+		}
+		if changed {
+			work = append(work, t)
+		}
+	}
+	budget := 20 * n
+	for len(work) > 0 && budget > 0 {
+		budget--
+		pc := work[len(work)-1]
+		work = work[:len(work)-1]
+		if pc >= n {
+			continue
+		}
+		r := in[pc]
+		ins := p[pc]
+		d := ins.Dst & 15
+		if d > 10 {
+			d = 0
+		}
+		s := ins.Src & 15
+		if s > 10 {
+			s = 0
+		}
+		next := pc + ins.Slots()
+		switch cls := ins.Class(); cls {
+		case isa.ClassALU64:
+			switch op := ins.ALUOp(); {
+			case op == isa.ALUMov && ins.Source() == isa.SrcX && ins.Offset == 0:
+				r[d] = r[s]
+			case (op == isa.ALUAdd || op == isa.ALUSub) && ins.Source() == isa.SrcK:
+			case op == isa.ALUAdd && ins.Source() == isa.SrcX && r[s] == top:
+			case op == isa.ALUAdd && ins.Source() == isa.SrcX && r[d] == top:
+				r[d] = r[s]
+			case op == isa.ALUSub && ins.Source() == isa.SrcX && r[s] == top:
+			default:
+				r[d] = top
+			}
+		case isa.ClassALU, isa.ClassLDX:
+			r[d] = top
+		case isa.ClassLD:
+			if ins.Mode() == isa.ModeIMM {
+				r[d] = top
+			} else {
+				r[0] = top
+			}
+		case isa.ClassSTX:
+			if ins.Mode() == isa.ModeATOMIC {
+				r[s], r[0] = top, top
+			}
+		case isa.ClassJMP, isa.ClassJMP32:
+			switch {
+			case ins.Opcode == isa.OpExit:
+				continue
+			case ins.JumpOp() == isa.JumpCall:
+				for i := 0; i < 10; i++ {
+					if i < 6 || ins.Src == isa.CallLocal {
+						r[i] = top
+					}
+				}
+				if ins.Src == isa.CallLocal {
+					if t := pc + 1 + int(ins.Imm); t >= 0 && t < n {
+						var callee regs
+						for i := range callee {
+							callee[i] = top
+						}
+						callee[10] = uint8(SpecStack)
+						flow(t, callee)
+					}
+				}
+			case ins.JumpOp() == isa.JumpJA:
+				rel := int(ins.Offset)
+				if cls == isa.ClassJMP32 {
+					rel = int(ins.Imm)
+				}
+				flow(pc+1+rel, r)
+				continue
+			default:
+				flow(pc+1+int(ins.Offset), r)
+			}
+		}
+		flow(next, r)
+	}
+	out := make([]Spec, n)
+	for pc, ins := range p {
+		if !seen[pc] {
+			continue
+		}
+		var base uint8
+		switch ins.Class() {
+		case isa.ClassLDX:
+			base = ins.Src
+		case isa.ClassST, isa.ClassSTX:
+			base = ins.Dst
+		default:
+			continue
+		}
+		if k := in[pc][base&15%11]; k != top {
+			out[pc] = Spec(k)
+		}
+	}
+	return out
 }
 
 func (l *lowerer) insn(pc int) error {

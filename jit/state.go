@@ -20,6 +20,7 @@ type state struct {
 	aux    uint64     // helper id (ExitHelper), reason (ExitInvalid)
 	depth  uint64     // local call depth (0 in the entry frame)
 	frames uint64     // &frameBuf[0]
+	entryR uint64     // region id of r1 at entry (the input or the context), for Spec
 
 	frameBuf  []frameRec // Go-only from here on
 	stackBase uint64     // host address of the stack region
@@ -51,6 +52,7 @@ const (
 	stAux     = 136
 	stDepth   = 144
 	stFrames  = 152
+	stEntryR  = 160
 	frR6      = 0
 	frR10     = 32
 	frHostFP  = 40
@@ -68,5 +70,6 @@ var _ = [1]struct{}{}[unsafe.Offsetof(state{}.pc)-stPC]
 var _ = [1]struct{}{}[unsafe.Offsetof(state{}.aux)-stAux]
 var _ = [1]struct{}{}[unsafe.Offsetof(state{}.depth)-stDepth]
 var _ = [1]struct{}{}[unsafe.Offsetof(state{}.frames)-stFrames]
+var _ = [1]struct{}{}[unsafe.Offsetof(state{}.entryR)-stEntryR]
 var _ = [1]struct{}{}[unsafe.Sizeof(frameRec{})-frameSize]
 var _ = [1]struct{}{}[unsafe.Offsetof(frameRec{}.ret)-frRet]
