@@ -51,7 +51,13 @@
 //
 // Input pointers with a variable offset keep a base identity, and a
 // comparison against the input end proves a range for every pointer with
-// that base, as Linux does for packet pointers.
+// that base, as Linux does for packet pointers. A scalar compared with the
+// length (i < r2) records the same relation, which input + i inherits, so
+// loops over the whole input are proven in Checked mode (where widening
+// ends the exploration); Strict mode needs a constant bound for the loop to
+// terminate. Limits: no other relations between registers are tracked;
+// stack contents are tracked to a depth of 8 KiB per frame; helpers with a
+// zero prototype are trusted with any arguments (and forget every spill).
 //
 // Facts: Access[pc].Proven means the access is within its region on every
 // path and permitted by the configuration (stores to the context only with
