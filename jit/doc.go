@@ -18,7 +18,9 @@
 //     CALLs native code with a scratch frame; enter_other.go elsewhere.
 //   - exec_*.go: executable memory, mapped read-write, filled, then
 //     remapped read-execute (never both); freed by Close or a finalizer.
-//   - jit.go, exits.go: Compile, Program.Run and the Go side of exits.
+//   - jit.go, exits.go: Compile, Program.Run and the Go side of exits;
+//     step.go: the straight-line instructions Go runs when the budget ends
+//     inside a block.
 //
 // # Execution model (DESIGN.md decision 5)
 //
@@ -60,7 +62,11 @@
 // checks) and Grouped: runs of accesses through the same unchanged base
 // register in an extended basic block share one check of the union of their
 // ranges; when that check fails, each member checks itself out of line, so
-// faults and side effects stay exactly the interpreter's.
+// faults and side effects stay exactly the interpreter's. Checked accesses
+// and group checks also speculate on the region (Spec: the region of r1 at
+// entry or the stack, guessed by a dataflow over base registers that need
+// not be sound): the amd64 backend first compares against bounds cached in
+// its frame at entry, and only on a miss runs the full check.
 //
 // # Adding an architecture
 //
