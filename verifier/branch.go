@@ -274,7 +274,7 @@ func (v *verifier) branch(pc int, st *state, ins isa.Instruction, cp *checkpoint
 		}
 		b = scalarValue(constScalar(imm))
 	}
-	if !is32 && a.typ == tScalar && b.typ == tScalar && (a.id == lenID) != (b.id == lenID) {
+	if !is32 && ins.Source() == isa.SrcX && a.typ == tScalar && b.typ == tScalar && (a.id == lenID) != (b.id == lenID) {
 		// Comparing a scalar with the input length: give the scalar an
 		// identity so the relation (x + k <= len) can be recorded.
 		r := ins.Dst
