@@ -8,10 +8,9 @@ import (
 )
 
 const (
-	maxStatesPerPC  = 64 // remembered states at one prune point
-	widenAfter      = 64 // Checked mode: visits of a loop head before widening
-	maxAncestorWalk = 4096
-	joinAfter       = 2 // states remembered at a join point before joining
+	maxStatesPerPC = 64 // remembered states at one prune point
+	widenAfter     = 64 // Checked mode: visits of a loop head before widening
+	joinAfter      = 2  // states remembered at a join point before joining
 )
 
 // checkpoint is a state remembered at a prune point.
@@ -53,8 +52,7 @@ type verifier struct {
 	loopsOK   bool
 	loopBad   map[int]bool // loop heads not proven to terminate
 	frameUse  map[int]int
-	stackLen  int // slots per frame
-	curPC     int
+	stackLen  int      // slots per frame
 	idmap     []uint32 // scratch for subsumes: old id -> new id pairs
 	lastStore int      // v.insns when the current path last stored a checkpoint
 }
@@ -166,7 +164,6 @@ func (v *verifier) path(pc int, st *state, cp *checkpoint) error {
 		if pc < 0 || pc >= len(v.p) {
 			return v.fail(pc, st, "control leaves the program")
 		}
-		v.curPC = pc
 		if v.s.pruneAt[pc] {
 			pruned, ncp, err := v.checkpointAt(pc, st, cp)
 			if err != nil {
@@ -269,28 +266,6 @@ func latestOpen(list []*checkpoint) *checkpoint {
 		if list[i].branches > 0 {
 			return list[i]
 		}
-	}
-	return nil
-}
-
-func (v *verifier) isAncestor(a, cp *checkpoint) bool {
-	n := 0
-	for b := cp; b != nil && n < maxAncestorWalk; b = b.parent {
-		if b == a {
-			return true
-		}
-		n++
-	}
-	return false
-}
-
-func (v *verifier) ancestorAt(pc int, cp *checkpoint) *checkpoint {
-	n := 0
-	for b := cp; b != nil && n < maxAncestorWalk; b = b.parent {
-		if b.pc == pc {
-			return b
-		}
-		n++
 	}
 	return nil
 }
