@@ -41,8 +41,9 @@
 // unknown PC and lets it run, the CPU profiler records it as external code.
 // So that a stop-the-world pause never waits long, the budget counter
 // doubles as a yield counter: it is given at most Options.YieldEvery
-// instructions per entry (charged per basic block) and the exit calls
-// runtime.Gosched before re-entering.
+// instructions per entry (charged per basic block), and on that exit Go
+// passes a preemption point (a call with a stack check, which a pending
+// preemption request makes fail) before re-entering.
 //
 // The budget is charged at the start of each basic block for the whole
 // block. When the rest of the budget is smaller than a block, Go executes

@@ -245,7 +245,7 @@ func (p *Program) loop(st *state, m *vm.Memory) (callback bool, err *vm.Error) {
 				return false, &vm.Error{Kind: vm.KindBudget, PC: end, Reason: "budget exhausted"}
 			}
 			st.extra = k
-			runtime.Gosched()
+			yieldPoint(st.pc)
 		case ExitFault:
 			return false, p.fault(st, m, pc)
 		case ExitLegacy:
@@ -312,4 +312,16 @@ func Load(p isa.Program, opts *vm.Options) (*Program, error) {
 		return nil, err
 	}
 	return Compile(vp, nil)
+}
+
+// yieldPoint is where a long run lets the scheduler in: its frame is too
+// big for the compiler to drop the stack check, and a pending preemption
+// (a stop-the-world, a GC stack scan) makes that check fail, so the
+// goroutine is preempted here; otherwise it costs a call.
+//
+//go:noinline
+func yieldPoint(x uint64) byte {
+	var buf [256]byte
+	buf[x%256] = 1
+	return buf[(x+1)%256]
 }
