@@ -326,5 +326,19 @@ func (p *Program) checkEnv(env *Env) error {
 	if env != nil && RegionFirstUser+len(p.opts.Regions)+len(env.Regions) > MaxRegions {
 		return fmt.Errorf("vm: %d program and %d run regions: at most %d", len(p.opts.Regions), len(env.Regions), MaxRegions-RegionFirstUser)
 	}
+	// The verifier proved context accesses against ContextSize; a shorter
+	// context would make those proofs (and the checks engines drop) wrong.
+	if p.opts.ContextSize > 0 && (env == nil || len(env.Context) < p.opts.ContextSize) {
+		n := 0
+		if env != nil {
+			n = len(env.Context)
+		}
+		return fmt.Errorf("vm: context of %d bytes, the program was loaded for %d", n, p.opts.ContextSize)
+	}
 	return nil
 }
+
+// CheckEnv reports whether env suits the program: its regions fit the
+// region table and its context is at least Options.ContextSize bytes.
+// Every engine calls it before a run.
+func (p *Program) CheckEnv(env *Env) error { return p.checkEnv(env) }
