@@ -190,6 +190,7 @@ func TestYield(t *testing.T) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	first := ms.NumGC
+	cycles := 0
 	for {
 		select {
 		case <-done:
@@ -198,18 +199,20 @@ func TestYield(t *testing.T) {
 			for n := first + 1; n <= ms.NumGC && n-first <= 256; n++ {
 				worst = max(worst, ms.PauseNs[(n+255)%256])
 			}
-			t.Logf("%d GC cycles during the run, longest pause %v", ms.NumGC-first, time.Duration(worst))
-			if ms.NumGC == first {
-				t.Skip("the run ended before any cycle")
-			}
-			// Generous: the test machine may be loaded; without yields the
-			// pause lasts the whole run (hundreds of milliseconds).
-			if worst > uint64(50*time.Millisecond) {
-				t.Errorf("a GC pause took %v while native code ran", time.Duration(worst))
+			t.Logf("%d GC cycles completed during the run, longest pause %v", cycles, time.Duration(worst))
+			// Without yields the first cycle would wait for the end of the
+			// run (no timing is asserted: the machine may be loaded).
+			if cycles < 3 {
+				t.Errorf("only %d GC cycles completed while native code ran", cycles)
 			}
 			return
 		default:
 		}
 		runtime.GC()
+		select {
+		case <-done:
+		default:
+			cycles++
+		}
 	}
 }
