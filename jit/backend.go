@@ -236,5 +236,5 @@ type Backend interface {
 // the trampoline exists (hostArch).
 var backends = map[string]func() Backend{}
 
-// registerBackend is called from the init of each backend_GOARCH.go file.
+// registerBackend is called from the init of each backend file (GOARCH.go).
 func registerBackend(arch string, f func() Backend) { backends[arch] = f }

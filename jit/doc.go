@@ -10,10 +10,11 @@
 //     blinding, and calls a Backend once per instruction with decoded
 //     operands.
 //   - backend.go: the Backend interface, Access, Operand, exit reasons.
-//   - backend_GOARCH.go: one backend per architecture (the "rules": register
-//     assignment and instruction selection), on top of an encoder package
-//     jit/GOARCH that only knows machine code. Backends compile on every
-//     GOARCH, so Generate and iovm jit --disasm work anywhere.
+//   - GOARCH.go (amd64.go, arm64.go): one backend per architecture (the
+//     "rules": register assignment and instruction selection), on top of an
+//     encoder package jit/GOARCH that only knows machine code. The file name
+//     has no _GOARCH suffix, so backends compile on every GOARCH and
+//     Generate and iovm jit --disasm work anywhere.
 //   - enter_GOARCH.s: the trampoline, a NOSPLIT Go assembly function that
 //     CALLs native code with a scratch frame; enter_other.go elsewhere.
 //   - exec_*.go: executable memory, mapped read-write, filled, then
@@ -73,12 +74,13 @@
 //
 //  1. Write an encoder package jit/GOARCH (no eBPF knowledge; tests decode
 //     its output with golang.org/x/arch or llvm-mc).
-//  2. Write backend_GOARCH.go implementing Backend and registering it in
+//  2. Write GOARCH.go (not _GOARCH.go, which would build only there)
+//     implementing Backend and registering it in
 //     init with registerBackend. Keep the state layout (st*, fr* offsets)
 //     and follow the contract in the Backend doc: entry stub at offset 0,
 //     a common exit path storing registers and reason/pc/aux/resume,
 //     the budget counter checked per block, faults jumping to Access.Fault.
-//     backend_amd64.go is the reference.
+//     amd64.go is the reference.
 //  3. Write enter_GOARCH.s (and enter_GOARCH.go with hostArch) calling the
 //     code with the state pointer where the backend expects it, and add
 //     GOARCH to the build tag of enter_other.go. Flush the instruction

@@ -166,8 +166,10 @@ func (p *Program) getState() *state {
 // semantics and errors. It allocates nothing unless it fails or a helper
 // does.
 func (p *Program) Run(env *vm.Env) (vm.Result, error) {
-	if env != nil && vm.RegionFirstUser+len(p.opts.Regions)+len(env.Regions) > vm.MaxRegions {
-		return vm.Result{}, fmt.Errorf("vm: %d program and %d run regions: at most %d", len(p.opts.Regions), len(env.Regions), vm.MaxRegions-vm.RegionFirstUser)
+	// The same checks as the interpreter's: too many regions, or a context
+	// shorter than the verifier assumed (proven accesses are unchecked).
+	if err := p.vp.CheckEnv(env); err != nil {
+		return vm.Result{}, err
 	}
 	if p.closed.Load() {
 		return vm.Result{}, ErrClosed

@@ -1,6 +1,6 @@
 // Package amd64 is an x86-64 machine code encoder: plain methods that append
 // the bytes of one instruction each. It knows nothing about eBPF; the rules
-// that map eBPF onto it live in package jit (backend_amd64.go).
+// that map eBPF onto it live in package jit (amd64.go).
 //
 // Only the forms the JIT needs are here. Every method is checked by decoding
 // its output with golang.org/x/arch/x86/x86asm in the tests.
