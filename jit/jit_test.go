@@ -244,3 +244,24 @@ func TestCloseAndConcurrency(t *testing.T) {
 		t.Fatalf("Run after Close: %v", err)
 	}
 }
+
+func TestContextChecks(t *testing.T) {
+	if !Supported() {
+		t.Skip(ErrUnsupported)
+	}
+	p, _ := asm.Assemble("ldxdw %r0, [%r1+8]\nexit")
+	vp, err := vm.Load(p, &vm.Options{ContextSize: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jp, err := Compile(vp, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer jp.Close()
+	for _, ctx := range [][]byte{nil, make([]byte, 8), {8: 42, 15: 0}} {
+		r1, e1 := vp.Run(&vm.Env{Context: ctx})
+		r2, e2 := jp.Run(&vm.Env{Context: ctx})
+		compare(t, "context", r1, e1, r2, e2, nil, nil)
+	}
+}
