@@ -5,14 +5,14 @@ package jit
 // enter_arm64.s runs it.
 //
 // Registers: eBPF r0..r10 live in x0..x10; x11 holds the host address of
-// r10 (the current frame), x12 the budget counter, x13 &Memory.Regions[0]
+// r10 (the current frame), x12 the budget counter, x13 &Memory.Regions[0],
 // x14 the state pointer, x22 the host base of the current access group
-// (Grouper; 0 when its check failed or after an entry). x15..x17 and
-// x19..x21 are scratch. The code
-// never touches sp, x18 (the platform register on darwin), x26..x29 (x28
-// is Go's g, which the signal handler trusts) or x30 (the return address
-// into the trampoline): the Go runtime may inspect them when a signal
-// lands in native code, and native code needs no stack of its own.
+// (Grouper; 0 when its check failed or after an entry), x23..x27 the cached
+// bounds of the speculated regions (Spec). x15..x17 and x19..x21 are
+// scratch. The code never touches sp, x18 (the platform register on
+// darwin), x28 (Go's g, which the signal handler trusts), x29 or x30 (the
+// return address into the trampoline): the Go runtime may inspect them
+// when a signal lands in native code, and native code needs no stack.
 //
 // Semantics the hardware gives for free: UDIV and SDIV by zero give 0 and
 // SDIV of MIN by -1 gives MIN, exactly eBPF's quotients; remainders are
@@ -59,12 +59,20 @@ const (
 	xMem   = a64.R13 // &Memory.Regions[0]
 	xState = a64.R14 // *state
 	xGroup = a64.R22 // host address of base+0 of the current access group, or 0
-	t0     = a64.R15
-	t1     = a64.R16
-	t2     = a64.R17
-	t3     = a64.R19
-	t4     = a64.R20
-	t5     = a64.R21
+	// Cached bounds of the speculated regions (Spec), set by the entry
+	// stub: the region of r1 at entry (id<<32, data, lengths readable and
+	// writable: 0 without the permission) and the stack's RW length.
+	xSpecBase  = a64.R23
+	xSpecData  = a64.R24
+	xSpecLenR  = a64.R25
+	xSpecLenW  = a64.R26
+	xStackLenW = a64.R27
+	t0         = a64.R15
+	t1         = a64.R16
+	t2         = a64.R17
+	t3         = a64.R19
+	t4         = a64.R20
+	t5         = a64.R21
 )
 
 type arm64Backend struct {
@@ -127,6 +135,27 @@ func (b *arm64Backend) Entry() {
 	a.LDP(a64.R10, xFP, xState, stRegs+80) // r10, hostFP
 	a.LDP(xMem, xCnt, xState, stMem)       // mem, count
 	a.MOVZ(a64.X, xGroup, 0, 0)            // a group entered mid-way checks each access
+	// Spec caches. Lengths are capped at 4 GiB: offsets are 32 bits.
+	a.MOVZ(a64.X, t4, 1, 32)
+	a.LDR(8, t0, xState, stEntryR)
+	a.LSLImm(a64.X, xSpecBase, t0, 32)
+	a.ADDShift(a64.X, t1, xMem, t0, a64.LSL, 5)
+	a.LDR(8, xSpecData, t1, 0)
+	a.LDR(8, t2, t1, 8)
+	a.CMP(a64.X, t2, t4)
+	a.CSEL(a64.X, t2, t4, t2, a64.HI)
+	a.LDR(1, t3, t1, 24)
+	a.TSTImm(a64.W, t3, 1)
+	a.CSEL(a64.X, xSpecLenR, t2, a64.ZR, a64.NE)
+	a.TSTImm(a64.W, t3, 2)
+	a.CSEL(a64.X, xSpecLenW, t2, a64.ZR, a64.NE)
+	a.LDR(8, t2, xMem, 32+8) // the stack: Regions[1]
+	a.CMP(a64.X, t2, t4)
+	a.CSEL(a64.X, t2, t4, t2, a64.HI)
+	a.LDR(1, t3, xMem, 32+24)
+	a.ANDImm(a64.W, t3, t3, 3)
+	a.CMPImm(a64.W, t3, 3)
+	a.CSEL(a64.X, xStackLenW, t2, a64.ZR, a64.EQ)
 	a.LDR(8, t0, xState, stResume)
 	a.BR(t0)
 }
@@ -477,12 +506,74 @@ func (b *arm64Backend) addr(ac Access, atomic bool) hostAddr {
 	return hostAddr{base: t2, index: ea}
 }
 
+// specRange emits the test that [ea+off, ea+off+n) lies in the
+// speculated region sp, leaving the offset in the region in t0 and the
+// region's data pointer in the returned register; it branches to miss
+// otherwise. Uses t0..t2.
+func (b *arm64Backend) specRange(sp Spec, base a64.Reg, off int64, n int, read, write bool, miss Label) a64.Reg {
+	a := &b.a
+	ea := b.effAddr(base, off)
+	var data a64.Reg
+	if sp == SpecStack {
+		a.MOVZ(a64.X, t1, 1, 32)
+		a.SUBS(a64.X, t0, ea, t1)
+	} else {
+		a.SUBS(a64.X, t0, ea, xSpecBase)
+	}
+	b.bcond(a64.LO, miss)
+	b.addOff(t1, t0, int64(n))
+	if sp == SpecStack {
+		a.CMP(a64.X, t1, xStackLenW)
+		b.bcond(a64.HI, miss)
+		a.SUBExtUXTW(t2, xFP, a64.R10) // the stack's data: host r10 - offset of r10
+		data = t2
+	} else {
+		if read {
+			a.CMP(a64.X, t1, xSpecLenR)
+			b.bcond(a64.HI, miss)
+		}
+		if write {
+			a.CMP(a64.X, t1, xSpecLenW)
+			b.bcond(a64.HI, miss)
+		}
+		data = xSpecData
+	}
+	return data
+}
+
+// specAccess emits the fast path of a Checked access with a speculated
+// region; on a miss, slow is where the full form (emitted by the caller
+// out of line) goes.
+func (b *arm64Backend) specAccess(ac Access, slow Label) hostAddr {
+	data := b.specRange(ac.Spec, r(ac.Base), int64(ac.Off), ac.Size, !ac.Write, ac.Write, slow)
+	return hostAddr{base: data, index: t0}
+}
+
 // GroupCheck implements Grouper: one check of the union of the members'
 // ranges, leaving host(base+0) in xGroup, or 0 when it fails (members then
 // check themselves, so faults stay exact).
 func (b *arm64Backend) GroupCheck(g Group) {
 	a := &b.a
 	fail, done := b.NewLabel(), b.NewLabel()
+	if g.Spec != SpecNone {
+		// The guessed region first, else the full check.
+		full := b.NewLabel()
+		data := b.specRange(g.Spec, r(g.Base), int64(g.MinOff), g.Span, g.Read, g.Write, full)
+		if g.MinOff == 0 {
+			a.ADD(a64.X, xGroup, data, t0)
+		} else {
+			a.ADD(a64.X, t2, data, t0)
+			b.addOff(xGroup, t2, -int64(g.MinOff))
+		}
+		b.Bind(done)
+		b.later = append(b.later, func() {
+			b.Bind(full)
+			g.Spec = SpecNone
+			b.GroupCheck(g)
+			a.B(al(done))
+		})
+		return
+	}
 	ea := b.effAddr(r(g.Base), int64(g.MinOff))
 	a.LSRImm(a64.X, t1, ea, 32)
 	a.CMPImm(a64.X, t1, 63)
@@ -594,6 +685,16 @@ func (b *arm64Backend) Load(ac Access, dst uint8, signed bool) {
 			b.Load(ac, dst, signed)
 			a.B(al(back))
 		})
+	} else if ac.Mode == Checked && ac.Spec != SpecNone {
+		slow, back := b.NewLabel(), b.NewLabel()
+		h = b.specAccess(ac, slow)
+		defer b.Bind(back)
+		b.later = append(b.later, func() {
+			b.Bind(slow)
+			ac.Spec = SpecNone
+			b.Load(ac, dst, signed)
+			a.B(al(back))
+		})
 	} else {
 		h = b.addr(ac, false)
 	}
@@ -663,6 +764,16 @@ func (b *arm64Backend) Store(ac Access, src Operand) {
 		b.later = append(b.later, func() {
 			b.Bind(slow)
 			ac.Mode = Checked
+			b.Store(ac, src)
+			a.B(al(back))
+		})
+	} else if ac.Mode == Checked && ac.Spec != SpecNone {
+		slow, back := b.NewLabel(), b.NewLabel()
+		h = b.specAccess(ac, slow)
+		defer b.Bind(back)
+		b.later = append(b.later, func() {
+			b.Bind(slow)
+			ac.Spec = SpecNone
 			b.Store(ac, src)
 			a.B(al(back))
 		})

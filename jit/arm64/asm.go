@@ -364,6 +364,12 @@ func (a *Assembler) ADDExtUXTW(rd, rn, rm Reg) {
 	a.Emit(0x8B200000 | rr(rm)<<16 | 2<<13 | rr(rn)<<5 | rr(rd))
 }
 
+// SUBExtUXTW emits SUB rd, rn, wm, UXTW: subtracts the zero-extended low
+// 32 bits of rm from rn (rd and rn may be SP).
+func (a *Assembler) SUBExtUXTW(rd, rn, rm Reg) {
+	a.Emit(0xCB200000 | rr(rm)<<16 | 2<<13 | rr(rn)<<5 | rr(rd))
+}
+
 // ADDExtSXTW emits ADD rd, rn, wm, SXTW: adds the sign-extended low 32
 // bits of rm to rn.
 func (a *Assembler) ADDExtSXTW(rd, rn, rm Reg) {

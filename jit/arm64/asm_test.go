@@ -68,6 +68,7 @@ func TestEncode(t *testing.T) {
 		{func(a *Assembler) { a.NEG(W, R1, R2) }, "neg w1, w2"},
 		{func(a *Assembler) { a.ADDExtUXTW(R0, R1, R2) }, "add x0, x1, w2, uxtw"},
 		{func(a *Assembler) { a.ADDExtSXTW(R0, R1, R2) }, "add x0, x1, w2, sxtw"},
+		{func(a *Assembler) { a.SUBExtUXTW(R0, R11, R10) }, "sub x0, x11, w10, uxtw"},
 		// multiply, divide
 		{func(a *Assembler) { a.MUL(X, R0, R1, R2) }, "mul x0, x1, x2"},
 		{func(a *Assembler) { a.MUL(W, R0, R1, R2) }, "mul w0, w1, w2"},
