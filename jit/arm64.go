@@ -48,10 +48,12 @@ var arm64LSE = runtime.GOARCH != "arm64" || cpu.ARM64.HasATOMICS
 
 // arm64FarSlots is the program size in slots above which conditional
 // branches to labels not yet bound (or bound too far) take the long form
-// B.!cond +8; B target. B.cond, CBZ and CBNZ reach ±1 MiB; a slot never
-// takes more than 256 bytes of code with its stubs, so smaller programs
-// always fit. A variable so that tests can force the long form.
-var arm64FarSlots = 1 << 20 / 256
+// B.!cond +8; B target. B.cond, CBZ and CBNZ reach ±1 MiB; a slot takes
+// well under 512 bytes of code with its stubs (a blinded, swapped, grouped
+// and speculated store is about 300), so smaller programs always fit; if
+// one did not, Finish would fail rather than emit a wrong branch. A
+// variable so that tests can force the long form.
+var arm64FarSlots = 1 << 20 / 512
 
 const (
 	xFP    = a64.R11 // host address of eBPF r10
