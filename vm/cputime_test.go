@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/iovm/iovm/asm"
+	"github.com/iovm/iovm/internal/benchprogs"
 )
 
 // cpuTime returns the CPU time the calling thread has used (lock it to
@@ -33,13 +34,13 @@ func TestCPUTime(t *testing.T) {
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	for _, bp := range benchPrograms {
-		p, _ := asm.Assemble(bp.src)
+	for _, bp := range benchprogs.Programs {
+		p, _ := asm.Assemble(bp.Src)
 		prog, err := Load(p, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		env := &Env{Mem: bp.mem()}
+		env := &Env{Mem: bp.Mem()}
 		res, _ := prog.Run(env)
 		runs := int(uint64(runs) * 1e6 / res.Insns)
 		best := time.Duration(1 << 62)
@@ -52,6 +53,6 @@ func TestCPUTime(t *testing.T) {
 				best = end - start
 			}
 		}
-		t.Logf("%-12s %6.3f ns/insn", bp.name, float64(best.Nanoseconds())/float64(uint64(runs)*res.Insns))
+		t.Logf("%-12s %6.3f ns/insn", bp.Name, float64(best.Nanoseconds())/float64(uint64(runs)*res.Insns))
 	}
 }
