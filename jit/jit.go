@@ -261,7 +261,7 @@ func (p *Program) loop(st *state, m *vm.Memory) (callback bool, err *vm.Error) {
 		case ExitDepth:
 			return false, &vm.Error{Kind: vm.KindFault, PC: pc, Fault: vm.FaultStackOverflow, Reason: fmt.Sprintf("call depth above %d", p.opts.MaxCallDepth)}
 		case ExitInvalid:
-			return false, &vm.Error{Kind: vm.KindFault, PC: pc, Fault: vm.FaultInvalid, Reason: invalidReasons[st.aux%uint64(len(invalidReasons))]}
+			return false, &vm.Error{Kind: vm.KindFault, PC: pc, Fault: vm.FaultInvalid, Reason: vm.InvalidReason(st.aux)}
 		default:
 			panic(fmt.Sprintf("jit: bad exit reason %d at pc %d", st.reason, pc))
 		}

@@ -5,21 +5,15 @@ import (
 
 	"github.com/iovm/iovm/isa"
 	"github.com/iovm/iovm/verifier"
+	"github.com/iovm/iovm/vm"
 )
 
-// Reasons of ExitInvalid (state.aux), as the interpreter words them.
-var invalidReasons = []string{
-	"fell off the end of the program",
-	"jump into the middle of a lddw",
-	"jump target out of the program",
-	"call target out of the program",
-}
-
+// Reasons of ExitInvalid (state.aux): the interpreter's, so messages match.
 const (
-	invFallOff = iota
-	invLddwMiddle
-	invJumpRange
-	invCallRange
+	invFallOff    = vm.InvalidFallOff
+	invLddwMiddle = vm.InvalidLddwMiddle
+	invJumpRange  = vm.InvalidJumpRange
+	invCallRange  = vm.InvalidCallRange
 )
 
 // code is the result of lowering a program with a backend.

@@ -192,7 +192,15 @@ const (
 	numOps
 )
 
-// Reasons of opInvalid.
+// Invalid control flow: why an engine stops at a slot the verifier rejects
+// (reachable only in programs loaded past it). Every engine words them alike.
+const (
+	InvalidFallOff    = iota // fell off the end of the program
+	InvalidLddwMiddle        // jump into the middle of a lddw
+	InvalidJumpRange         // jump target out of the program
+	InvalidCallRange         // call target out of the program
+)
+
 var invalidReasons = []string{
 	"fell off the end of the program",
 	"jump into the middle of a lddw",
@@ -200,11 +208,14 @@ var invalidReasons = []string{
 	"call target out of the program",
 }
 
+// InvalidReason returns the message of an Invalid* reason.
+func InvalidReason(k uint64) string { return invalidReasons[k%uint64(len(invalidReasons))] }
+
 const (
-	invFallOff = iota
-	invLddwMiddle
-	invJumpRange
-	invCallRange
+	invFallOff    = InvalidFallOff
+	invLddwMiddle = InvalidLddwMiddle
+	invJumpRange  = InvalidJumpRange
+	invCallRange  = InvalidCallRange
 )
 
 var aluOps64 = map[isa.ALUOp][2]uint8{

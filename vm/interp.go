@@ -119,7 +119,7 @@ func (st *state) ldPacket(pc int, ins *insn, regs *[16]uint64) int {
 
 //go:noinline
 func (st *state) invalid(pc int, ins *insn) {
-	st.err = &Error{Kind: KindFault, PC: pc, Fault: FaultInvalid, Reason: invalidReasons[ins.imm%uint64(len(invalidReasons))]}
+	st.err = &Error{Kind: KindFault, PC: pc, Fault: FaultInvalid, Reason: InvalidReason(ins.imm)}
 	if ins.op != opInvalid {
 		st.err.Reason = "internal opcode " + itoa(int64(ins.op))
 	}
