@@ -239,6 +239,7 @@ func Load(p isa.Program, opts *Options) (*Program, error) {
 		}
 		return nil, e
 	}
+	writableAtRunTime(insns, facts)
 	prog := &Program{insns: insns, opts: o, facts: facts}
 	if err := prog.predecode(); err != nil {
 		return nil, err
@@ -342,3 +343,19 @@ func (p *Program) checkEnv(env *Env) error {
 // region table and its context is at least Options.ContextSize bytes.
 // Every engine calls it before a run.
 func (p *Program) CheckEnv(env *Env) error { return p.checkEnv(env) }
+
+// writableAtRunTime withdraws the proof of stores and atomics on the input
+// and the context: whether those are writable is chosen per run
+// (Env.MemReadOnly, Env.ContextReadOnly), after verification, so engines
+// must keep the permission check there.
+func writableAtRunTime(insns isa.Program, facts *verifier.Facts) {
+	for pc, ins := range insns {
+		c := ins.Class()
+		if (c != isa.ClassST && c != isa.ClassSTX) || pc >= len(facts.Access) {
+			continue
+		}
+		if r := facts.Access[pc].Region; r == verifier.RegionInput || r == verifier.RegionContext {
+			facts.Access[pc].Proven = false
+		}
+	}
+}
