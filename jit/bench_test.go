@@ -119,7 +119,7 @@ func BenchmarkHelperCall(b *testing.B) {
 }
 
 func TestTrivialAllocs(t *testing.T) {
-	if !Supported() || testing.Short() {
+	if !Supported() || testing.Short() || raceEnabled {
 		t.Skip()
 	}
 	p, _ := asm.Assemble("mov %r0, 1\nexit")

@@ -48,7 +48,6 @@ type Program struct {
 	entry   uintptr // address of the entry stub
 	start   uintptr // address of the code of pc 0
 	quantum uint64
-	pool    sync.Pool // *state
 	closed  atomic.Bool
 	mu      sync.Mutex
 }
@@ -153,10 +152,11 @@ func (p *Program) Close() error {
 	return err
 }
 
-func (p *Program) getState() *state {
-	if st, ok := p.pool.Get().(*state); ok {
-		return st
-	}
+// newState returns a new state for runs on memory of p's vm.Program. It
+// lives in vm.Memory.EngineState, pooled with the memory: it depends only
+// on the vm.Program (MaxCallDepth), so every jit.Program compiled from it
+// can use it.
+func (p *Program) newState() *state {
 	st := &state{frameBuf: make([]frameRec, p.opts.MaxCallDepth)}
 	st.frames = uint64(uintptr(unsafe.Pointer(&st.frameBuf[0])))
 	return st
@@ -175,9 +175,12 @@ func (p *Program) Run(env *vm.Env) (vm.Result, error) {
 		return vm.Result{}, ErrClosed
 	}
 	m := p.vp.AcquireMemory(env)
-	st := p.getState()
+	st, _ := m.EngineState.(*state)
+	if st == nil {
+		st = p.newState()
+		m.EngineState = st
+	}
 	res, err := p.run(st, m, env)
-	p.pool.Put(st)
 	p.vp.ReleaseMemory(m)
 	runtime.KeepAlive(p)
 	if err != nil {

@@ -38,8 +38,12 @@
 //
 // # Stack and frames
 //
-// The stack region holds StackSize*MaxCallDepth bytes, zeroed at the start
-// of every run. Frame k (0 = the entry function) occupies the StackSize
+// The stack region holds StackSize*MaxCallDepth bytes, all zero at the
+// start of every run: a run never sees an earlier run's stack. (It is
+// cleared when the Memory comes from the pool, unless the program has no
+// store, no atomic and no helper call, so that no run of it writes the
+// stack, and nothing else wrote it through Memory.Stack or Translate.)
+// Frame k (0 = the entry function) occupies the StackSize
 // bytes below its frame pointer: r10 = Addr(RegionStack,
 // (MaxCallDepth-k)*StackSize), so the stack grows down like a native one.
 // Frames are not isolated from each other: an access below a frame's
@@ -122,7 +126,9 @@
 // # Other engines
 //
 // Native-code engines use the same runtime: AcquireMemory/ReleaseMemory
-// for the region table and stack of a run, EntryRegs for r1, r2 and r10 at
+// for the region table and stack of a run (Memory.EngineState keeps the
+// engine's own state of a run pooled with it, so a run takes one pooled
+// object, not two), CheckEnv before a run, EntryRegs for r1, r2 and r10 at
 // entry, Resolved for the program with resolved lddw constants, Facts for
 // what the verifier proved, and must return the same *Error for the same
 // failure.

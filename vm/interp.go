@@ -11,7 +11,7 @@ import (
 // to call from many goroutines at once. A run that calls no allocating
 // helper allocates nothing.
 func (p *Program) Run(env *Env) (Result, error) {
-	if err := p.checkEnv(env); err != nil {
+	if err := p.CheckEnv(env); err != nil {
 		return Result{}, err
 	}
 	m := p.AcquireMemory(env)

@@ -60,12 +60,18 @@ type Memory struct {
 	// function of the running program (see CallLocal); nil when the engine
 	// cannot.
 	Caller LocalCaller
+	// EngineState is the engine's own state of a run (a native-code
+	// engine's register block, say), kept with the Memory between runs so
+	// that a run takes a single pooled object. The interpreter does not use
+	// it; nothing else may touch it.
+	EngineState any
 
-	next   int     // next free region id for Map
-	stack  []byte  // the stack region, StackSize*MaxCallDepth bytes
-	frames []frame // saved caller state of local calls (interpreter)
-	big    bool    // Order is big-endian
-	interp state   // the interpreter's state of the run (Caller points to it)
+	stackDirty bool    // the stack may hold bytes written since it was cleared
+	next       int     // next free region id for Map
+	stack      []byte  // the stack region, StackSize*MaxCallDepth bytes
+	frames     []frame // saved caller state of local calls (interpreter)
+	big        bool    // Order is big-endian
+	interp     state   // the interpreter's state of the run (Caller points to it)
 }
 
 // ErrRegionTableFull is returned by Memory.Map when all MaxRegions ids are in use.
@@ -119,6 +125,9 @@ func (m *Memory) Translate(addr uint64, size int, write bool) ([]byte, error) {
 		return nil, e
 	}
 	id, off := SplitAddr(addr)
+	if write && id == RegionStack {
+		m.stackDirty = true
+	}
 	return m.Regions[id].Data[off : off+uint32(size) : off+uint32(size)], nil
 }
 
@@ -175,8 +184,12 @@ func (m *Memory) Store(addr uint64, size int, v uint64) error {
 
 // Stack returns the stack region of the run: all frames, frame k occupying
 // the StackSize bytes below its frame pointer r10 = Addr(RegionStack,
-// (MaxCallDepth-k)*StackSize).
-func (m *Memory) Stack() []byte { return m.stack }
+// (MaxCallDepth-k)*StackSize). The caller may write it: the stack is then
+// cleared before the next run on this Memory.
+func (m *Memory) Stack() []byte {
+	m.stackDirty = true
+	return m.stack
+}
 
 func getN(b []byte, size int, big bool) uint64 {
 	switch size {

@@ -58,7 +58,17 @@ type Program struct {
 	code    []insn       // pre-decoded, len(insns)+1 (a sentinel at the end)
 	helpers []HelperFunc // helpers by call index (insn.imm of opCall)
 	hinfo   []*Helper    // same index: the helper, for errors and traces
-	pool    sync.Pool    // *Memory
+	// pool holds the Memory of runs, each with its engine's state
+	// (Memory.EngineState). A per-program slot taken with an atomic
+	// compare-and-swap was tried instead: its two locked instructions per
+	// run cost as much as the pool's Get and Put on amd64, and it keeps a
+	// Memory alive forever.
+	pool sync.Pool // *Memory
+	// noStackWrites: no run writes the stack, the program having no store,
+	// no atomic and no call but local ones (no helper gets the Memory).
+	noStackWrites bool
+	// maxEnvRegions is the number of Env.Regions that fit the region table.
+	maxEnvRegions int
 }
 
 // Env is what one run gets: its memory, budget and embedder value. A nil
@@ -240,7 +250,8 @@ func Load(p isa.Program, opts *Options) (*Program, error) {
 		return nil, e
 	}
 	writableAtRunTime(insns, facts)
-	prog := &Program{insns: insns, opts: o, facts: facts}
+	prog := &Program{insns: insns, opts: o, facts: facts, noStackWrites: neverWritesStack(insns),
+		maxEnvRegions: MaxRegions - RegionFirstUser - len(o.Regions)}
 	if err := prog.predecode(); err != nil {
 		return nil, err
 	}
@@ -251,21 +262,24 @@ func Load(p isa.Program, opts *Options) (*Program, error) {
 // (zeroed), the input memory, the context, Options.Regions and
 // env.Regions mapped at their ids (regions beyond MaxRegions are dropped;
 // Run reports them), Order and Value set. Give it back with ReleaseMemory.
+//
+// The stack is cleared only if a run (or the code that held the Memory)
+// may have written it: a program without stores, atomics and helper calls
+// cannot, so its runs skip the clearing. Code other than the program's own
+// run that writes the stack must do it through Memory.Stack, Write, Store
+// or Translate, which mark it for clearing.
 func (p *Program) AcquireMemory(env *Env) *Memory {
 	m, _ := p.pool.Get().(*Memory)
 	if m == nil {
-		m = &Memory{
-			stack:  make([]byte, p.opts.StackSize*p.opts.MaxCallDepth),
-			frames: make([]frame, p.opts.MaxCallDepth),
-		}
-	} else {
+		m = p.newMemory()
+	}
+	if m.stackDirty {
 		clear(m.stack)
 	}
+	m.stackDirty = !p.noStackWrites
 	if env == nil {
 		env = &emptyEnv
 	}
-	m.Order = p.opts.Order
-	m.big = p.opts.Order == binary.BigEndian
 	m.Value = env.Value
 	m.Env = env
 	m.Regions[RegionStack] = Region{Data: m.stack, Perm: PermRW}
@@ -276,6 +290,27 @@ func (p *Program) AcquireMemory(env *Env) *Memory {
 		m.Regions[RegionContext] = Region{Data: env.Context, Perm: permOf(env.ContextReadOnly)}
 	}
 	n := RegionFirstUser
+	if len(p.opts.Regions)+len(env.Regions) != 0 {
+		n = p.mapRegions(m, env)
+	}
+	m.next = n
+	return m
+}
+
+// newMemory returns a new Memory.
+func (p *Program) newMemory() *Memory {
+	return &Memory{
+		stack:  make([]byte, p.opts.StackSize*p.opts.MaxCallDepth),
+		frames: make([]frame, p.opts.MaxCallDepth),
+		Order:  p.opts.Order,
+		big:    p.opts.Order == binary.BigEndian,
+	}
+}
+
+// mapRegions maps Options.Regions and env.Regions from RegionFirstUser up
+// and returns the next free id.
+func (p *Program) mapRegions(m *Memory, env *Env) int {
+	n := RegionFirstUser
 	for _, rs := range [2][]Region{p.opts.Regions, env.Regions} {
 		for _, r := range rs {
 			if n < MaxRegions {
@@ -284,8 +319,7 @@ func (p *Program) AcquireMemory(env *Env) *Memory {
 			}
 		}
 	}
-	m.next = n
-	return m
+	return n
 }
 
 var emptyEnv Env
@@ -300,11 +334,20 @@ func permOf(readOnly bool) Perm {
 // ReleaseMemory returns m, from AcquireMemory, to the pool. m must not be
 // used afterwards.
 func (p *Program) ReleaseMemory(m *Memory) {
-	clear(m.Regions[:max(m.next, RegionFirstUser)])
+	// Only the ids a run can have set: the standard ones and those below
+	// next (AcquireMemory and Map set no others). The stack's stays (it is
+	// m's own and AcquireMemory sets it again).
+	r := &m.Regions
+	r[RegionNone], r[RegionInput], r[RegionContext] = Region{}, Region{}, Region{}
+	for i := RegionFirstUser; i < m.next; i++ {
+		r[i] = Region{}
+	}
 	m.Value = nil
 	m.Env = nil
 	m.Caller = nil
 	m.next = 0
+	m.Order = p.opts.Order // in case a helper changed them
+	m.big = p.opts.Order == binary.BigEndian
 	p.pool.Put(m)
 }
 
@@ -322,8 +365,8 @@ func (p *Program) EntryRegs(m *Memory) (r1, r2, r10 uint64) {
 	return 0, 0, r10
 }
 
-// checkEnv reports an env whose regions do not fit the region table.
-func (p *Program) checkEnv(env *Env) error {
+// envError is the error of an env that CheckEnv refuses.
+func (p *Program) envError(env *Env) error {
 	if env != nil && RegionFirstUser+len(p.opts.Regions)+len(env.Regions) > MaxRegions {
 		return fmt.Errorf("vm: %d program and %d run regions: at most %d", len(p.opts.Regions), len(env.Regions), MaxRegions-RegionFirstUser)
 	}
@@ -341,8 +384,34 @@ func (p *Program) checkEnv(env *Env) error {
 
 // CheckEnv reports whether env suits the program: its regions fit the
 // region table and its context is at least Options.ContextSize bytes.
-// Every engine calls it before a run.
-func (p *Program) CheckEnv(env *Env) error { return p.checkEnv(env) }
+// Every engine calls it before a run. (Inlined: the error is built apart.)
+func (p *Program) CheckEnv(env *Env) error {
+	if env == nil {
+		env = &emptyEnv
+	}
+	if len(env.Regions) <= p.maxEnvRegions && len(env.Context) >= p.opts.ContextSize {
+		return nil
+	}
+	return p.envError(env)
+}
+
+// neverWritesStack reports whether no run of insns can write the stack:
+// it has no store or atomic (ST, STX classes) and no call but local ones,
+// so no helper sees the run's Memory. (Local calls keep the caller's
+// registers outside the stack region on every engine.)
+func neverWritesStack(insns isa.Program) bool {
+	for _, ins := range insns {
+		switch ins.Class() {
+		case isa.ClassST, isa.ClassSTX:
+			return false
+		case isa.ClassJMP, isa.ClassJMP32:
+			if ins.Opcode&0xf0 == uint8(isa.JumpCall) && (ins.Opcode != isa.OpCall || ins.Src != isa.CallLocal) {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // writableAtRunTime withdraws the proof of stores and atomics on the input
 // and the context: whether those are writable is chosen per run

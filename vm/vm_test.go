@@ -825,3 +825,41 @@ func TestOptions(t *testing.T) {
 		t.Errorf("lddw src 2 without resolver: %v", err)
 	}
 }
+
+func TestNeverWritesStack(t *testing.T) {
+	for src, want := range map[string]bool{
+		"mov %r0, 1\nexit":                         true,
+		"ldxdw %r0, [%r10-8]\nexit":                true,
+		"call local f\nexit\nf:\nmov %r0, 2\nexit": true,
+		"stdw [%r10-8], 1\nexit":                   false,
+		"mov %r1, 1\nstxdw [%r10-8], %r1\nexit":    false,
+		"mov %r1, 1\nlock add [%r10-8], %r1\nexit": false,
+		"call 1\nexit":                             false,
+	} {
+		p, err := asm.Assemble(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := neverWritesStack(p); got != want {
+			t.Errorf("%q: neverWritesStack %v, want %v", src, got, want)
+		}
+	}
+	// A program that cannot write the stack skips the clearing, but not
+	// after code holding its Memory wrote the stack.
+	prog := load(t, "ldxdw %r0, [%r10-8]\nexit", Options{})
+	if !prog.noStackWrites {
+		t.Fatal("noStackWrites not set")
+	}
+	for i := 0; i < 4; i++ {
+		m := prog.AcquireMemory(nil)
+		if i%2 == 0 {
+			clear(m.Stack()[len(m.Stack())-8:])
+			m.Stack()[len(m.Stack())-1] = 1
+		} else if err := m.Store(Addr(RegionStack, uint32(len(m.stack)-8)), 8, 1); err != nil {
+			t.Fatal(err)
+		}
+		prog.ReleaseMemory(m)
+		res, err := prog.Run(nil)
+		check(t, "stack cleared after a write through the API", res, err, ok(0))
+	}
+}
