@@ -68,3 +68,18 @@ func TestBenchProgramsAllocate0(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkTrivial is the fixed cost of one interpreter Run: a
+// two-instruction program.
+func BenchmarkTrivial(b *testing.B) {
+	p, _ := asm.Assemble("mov %r0, 1\nexit")
+	prog, err := Load(p, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	env := &Env{}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		prog.Run(env)
+	}
+}

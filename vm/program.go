@@ -384,7 +384,8 @@ func (p *Program) envError(env *Env) error {
 
 // CheckEnv reports whether env suits the program: its regions fit the
 // region table and its context is at least Options.ContextSize bytes.
-// Every engine calls it before a run. (Inlined: the error is built apart.)
+// Every engine calls it before a run. (Its fast path is two comparisons;
+// the error is built apart.)
 func (p *Program) CheckEnv(env *Env) error {
 	if env == nil {
 		env = &emptyEnv
