@@ -11,6 +11,7 @@ const (
 	maxStatesPerPC = 64 // remembered states at one prune point
 	widenAfter     = 64 // Checked mode: visits of a loop head before widening
 	joinAfter      = 2  // states remembered at a join point before joining
+	widenKeep      = 8  // Checked mode: widenings in a row that keep relations with the length
 )
 
 // checkpoint is a state remembered at a prune point.
@@ -20,6 +21,7 @@ type checkpoint struct {
 	pc       int
 	branches int // paths still being explored below this checkpoint
 	parent   *checkpoint
+	widens   int // widenings in a row of the loop head on this path
 }
 
 type pending struct {
@@ -231,9 +233,13 @@ func (v *verifier) checkpointAt(pc int, st *state, cp *checkpoint) (bool, *check
 		// straight-line programs with many branches stay linear.
 		v.join(list[len(list)-1].st, st, pc, len(list) >= 2*joinAfter)
 	}
+	widens := 0
 	if widening {
 		if anc := latestOpen(list); anc != nil {
-			v.widen(anc.st, st)
+			// The first widenings of a path keep relations with the
+			// length; later ones only widen, so the loop head converges.
+			widens = anc.widens + 1
+			v.widen(anc.st, st, widens <= widenKeep)
 			v.unbounded(pc)
 		}
 	}
@@ -255,7 +261,7 @@ func (v *verifier) checkpointAt(pc int, st *state, cp *checkpoint) (bool, *check
 		copy(list[drop:], list[drop+1:])
 		list = list[:len(list)-1]
 	}
-	ncp := &checkpoint{st: v.clean(st, pc), hash: h, pc: pc, branches: 1, parent: cp}
+	ncp := &checkpoint{st: v.clean(st, pc), hash: h, pc: pc, branches: 1, parent: cp, widens: widens}
 	v.cps[pc] = append(list, ncp)
 	return false, ncp, nil
 }
@@ -374,10 +380,11 @@ func (v *verifier) valueSub(o, c value) bool {
 
 // widen replaces st by a state holding both old and st, with growing
 // scalar bounds sent to their limits (Checked mode only).
-func (v *verifier) widen(old, st *state) {
+func (v *verifier) widen(old, st *state, keep bool) {
 	if len(old.frames) != len(st.frames) {
 		return
 	}
+	inputMin := st.inputMin // before widening: what st proves of the length
 	st.inputMin = minU(st.inputMin, old.inputMin)
 	var pr []int64
 	for i := 0; i+1 < len(st.pktRange); i += 2 {
@@ -385,11 +392,44 @@ func (v *verifier) widen(old, st *state) {
 			pr = append(pr, st.pktRange[i], minS(k, st.pktRange[i+1]))
 		}
 	}
+	cur := st.pktRange // what st proves, before widening
 	st.pktRange = pr
 	for i, fo := range old.frames {
 		fc := st.frames[i]
 		for r := 0; r < 10; r++ {
-			fc.regs[r] = widenValue(fo.regs[r], fc.regs[r])
+			c := fc.regs[r]
+			w := widenValue(fo.regs[r], c)
+			if keep && c.typ == tScalar && c.id > lenID && w.typ == tScalar && w.id == 0 {
+				// The identity of c changed since old (a comparison with
+				// the length gave it a fresh one): keep it, with the
+				// relation st proves for it. Every state of st has both.
+				w.id = c.id
+				if _, ok := st.rangeOf(c.id); !ok {
+					for j := 0; j+1 < len(cur); j += 2 {
+						if cur[j] == int64(c.id) {
+							st.pktRange = append(st.pktRange, cur[j], cur[j+1])
+						}
+					}
+				}
+			}
+			o := fo.regs[r]
+			if keep && c.typ == tScalar && c.id == 0 && o.typ == tScalar && o.id == 0 && o.s != c.s &&
+				w.typ == tScalar && w.id == 0 && c.s.umax < inputMin {
+				// A counter below the proven length: every state of st
+				// has c + (inputMin - umax) <= len, a relation that
+				// survives widening the counter's bounds (so a loop
+				// "for (i = 0; i < len; i++) p[i]" keeps p + i proven).
+				// The relation bounds the counter: c <= MaxUint32 - k.
+				// Only once per register (o.id == 0), and only for values
+				// that change (o.s != c.s), so widening still converges.
+				k := inputMin - c.s.umax
+				if ns, ok := meet(w.s, rangeScalar(0, math.MaxUint32-k)); ok {
+					w.s = ns
+					w.id = v.freshID()
+					st.pktRange = append(st.pktRange, int64(w.id), int64(k))
+				}
+			}
+			fc.regs[r] = w
 		}
 		fc.own()
 		for j := range fc.stack {
@@ -417,6 +457,9 @@ func widenValue(o, c value) value {
 	}
 	r := c
 	r.s = o.s.widen(c.s)
+	if o.id == lenID && c.id == lenID {
+		r.s = lenBounds(r.s)
+	}
 	if o.id != c.id {
 		r.id, r.delta = 0, 0
 		if r.null {
@@ -424,6 +467,15 @@ func widenValue(o, c value) value {
 		}
 	}
 	return r
+}
+
+// lenBounds returns s, a widened value of the input length, within the
+// bounds every length has: [0, MaxUint32].
+func lenBounds(s scalar) scalar {
+	if ns, ok := meet(s, rangeScalar(0, math.MaxUint32)); ok {
+		return ns
+	}
+	return s
 }
 
 func (v *verifier) freshID() uint32 {
@@ -615,6 +667,9 @@ func joinValue(a, b value, widen bool) value {
 	r.null = a.null || b.null
 	if widen {
 		r.s = a.s.widen(b.s)
+		if a.id == lenID && b.id == lenID {
+			r.s = lenBounds(r.s)
+		}
 	} else {
 		r.s = a.s.join(b.s)
 	}

@@ -55,7 +55,12 @@
 // length (i < r2) records the same relation, which input + i inherits, so
 // loops over the whole input are proven in Checked mode (where widening
 // ends the exploration); Strict mode needs a constant bound for the loop to
-// terminate. Limits: no other relations between registers are tracked;
+// terminate. Widening a loop head keeps these relations: a scalar whose
+// comparison with the length gave it a new identity keeps it and its
+// relation, a counter that changes while below the proven length L (at most
+// m) gets the relation x + (L - m) <= len (so bottom-tested loops
+// "do p[i] while (++i < len)" stay proven), and the length itself never
+// widens beyond [0, MaxUint32]. Limits: no other relations between registers are tracked;
 // stack contents are tracked to a depth of 8 KiB per frame; helpers with a
 // zero prototype are trusted with any arguments (and forget every spill).
 //
