@@ -1,7 +1,9 @@
 // Package isa defines the eBPF instruction set of RFC 9669: opcode fields,
 // the Instruction type, decoding and encoding of programs in either byte
 // order, and a table of every valid opcode variant with its conformance
-// group and the ISA version that introduced it.
+// group and the ISA version that introduced it. EvalALU is the plain
+// reference of ALU semantics on concrete values, shared by the verifier
+// (constant folding) and the JIT (stepping a block's prefix).
 //
 // Decisions:
 //   - A decoded Program is indexed by slot, so a jump target pc+1+offset

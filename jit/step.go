@@ -2,7 +2,6 @@ package jit
 
 import (
 	"encoding/binary"
-	"math/bits"
 
 	"github.com/iovm/iovm/isa"
 	"github.com/iovm/iovm/vm"
@@ -37,7 +36,7 @@ func (p *Program) step(st *state, m *vm.Memory, pc int) *vm.Error {
 		if ins.Source() == isa.SrcX && ins.ALUOp() != isa.ALUEnd {
 			s = r[ins.Src&15]
 		}
-		r[ins.Dst&15] = alu(ins, r[ins.Dst&15], s, big)
+		r[ins.Dst&15] = isa.EvalALU(ins, r[ins.Dst&15], s, big)
 	case isa.ClassLD:
 		if ins.Mode() == isa.ModeIMM {
 			r[ins.Dst&15] = uint64(ins.Imm)
@@ -74,131 +73,4 @@ func (p *Program) step(st *state, m *vm.Memory, pc int) *vm.Error {
 		m.Store(addr, size, v)
 	}
 	return nil
-}
-
-// alu computes an ALU or ALU64 instruction as the interpreter does; s is
-// the src register or the raw immediate (sign-extended).
-func alu(ins isa.Instruction, d, s uint64, big bool) uint64 {
-	op := ins.ALUOp()
-	if ins.Class() == isa.ClassALU64 {
-		switch op {
-		case isa.ALUAdd:
-			return d + s
-		case isa.ALUSub:
-			return d - s
-		case isa.ALUMul:
-			return d * s
-		case isa.ALUOr:
-			return d | s
-		case isa.ALUAnd:
-			return d & s
-		case isa.ALUXor:
-			return d ^ s
-		case isa.ALULsh:
-			return d << (s & 63)
-		case isa.ALURsh:
-			return d >> (s & 63)
-		case isa.ALUArsh:
-			return uint64(int64(d) >> (s & 63))
-		case isa.ALUNeg:
-			return -d
-		case isa.ALUMov:
-			switch ins.Offset {
-			case 8:
-				return uint64(int64(int8(s)))
-			case 16:
-				return uint64(int64(int16(s)))
-			case 32:
-				return uint64(int64(int32(s)))
-			}
-			return s
-		case isa.ALUDiv, isa.ALUMod:
-			if s == 0 {
-				if op == isa.ALUDiv {
-					return 0
-				}
-				return d
-			}
-			if ins.Offset == 1 {
-				if op == isa.ALUDiv {
-					return uint64(int64(d) / int64(s))
-				}
-				return uint64(int64(d) % int64(s))
-			}
-			if op == isa.ALUDiv {
-				return d / s
-			}
-			return d % s
-		case isa.ALUEnd:
-			return endOp(d, int(ins.Imm), true)
-		}
-		return d
-	}
-	a, b := uint32(d), uint32(s)
-	var v uint32
-	switch op {
-	case isa.ALUAdd:
-		v = a + b
-	case isa.ALUSub:
-		v = a - b
-	case isa.ALUMul:
-		v = a * b
-	case isa.ALUOr:
-		v = a | b
-	case isa.ALUAnd:
-		v = a & b
-	case isa.ALUXor:
-		v = a ^ b
-	case isa.ALULsh:
-		v = a << (b & 31)
-	case isa.ALURsh:
-		v = a >> (b & 31)
-	case isa.ALUArsh:
-		v = uint32(int32(a) >> (b & 31))
-	case isa.ALUNeg:
-		v = -a
-	case isa.ALUMov:
-		switch ins.Offset {
-		case 8:
-			v = uint32(int32(int8(b)))
-		case 16:
-			v = uint32(int32(int16(b)))
-		default:
-			v = b
-		}
-	case isa.ALUDiv, isa.ALUMod:
-		switch {
-		case b == 0 && op == isa.ALUDiv:
-			v = 0
-		case b == 0:
-			v = a
-		case ins.Offset == 1 && op == isa.ALUDiv:
-			v = uint32(int32(a) / int32(b))
-		case ins.Offset == 1:
-			v = uint32(int32(a) % int32(b))
-		case op == isa.ALUDiv:
-			v = a / b
-		default:
-			v = a % b
-		}
-	case isa.ALUEnd:
-		return endOp(d, int(ins.Imm), (ins.Source() == isa.SrcX) != big)
-	}
-	return uint64(v)
-}
-
-func endOp(d uint64, width int, swap bool) uint64 {
-	switch {
-	case width == 16 && swap:
-		return uint64(bits.ReverseBytes16(uint16(d)))
-	case width == 16:
-		return uint64(uint16(d))
-	case width == 32 && swap:
-		return uint64(bits.ReverseBytes32(uint32(d)))
-	case width == 32:
-		return uint64(uint32(d))
-	case swap:
-		return bits.ReverseBytes64(d)
-	}
-	return d
 }

@@ -169,8 +169,8 @@ func (v *verifier) scalarALU(ins isa.Instruction, a, b scalar) scalar {
 		// which engines decide: model both (bswap always swaps).
 		w := uint(ins.Imm)
 		if a.isConst() {
-			le := constScalar(evalALU(ins, a.val(), 0, false))
-			be := constScalar(evalALU(ins, a.val(), 0, true))
+			le := constScalar(isa.EvalALU(ins, a.val(), 0, false))
+			be := constScalar(isa.EvalALU(ins, a.val(), 0, true))
 			return le.join(be)
 		}
 		if w >= 64 {
@@ -179,7 +179,7 @@ func (v *verifier) scalarALU(ins isa.Instruction, a, b scalar) scalar {
 		return rangeScalar(0, uint64(1)<<w-1)
 	}
 	if a.isConst() && (op == isa.ALUNeg || b.isConst()) {
-		return constScalar(evalALU(ins, a.val(), b.val(), false))
+		return constScalar(isa.EvalALU(ins, a.val(), b.val(), false))
 	}
 	signed := ins.Offset == 1 && (op == isa.ALUDiv || op == isa.ALUMod)
 	mask := uint64(63)

@@ -1,20 +1,20 @@
-package verifier
+package isa
 
 import (
 	"math/bits"
-
-	"github.com/iovm/iovm/isa"
 )
 
-// evalALU computes an ALU or ALU64 instruction on concrete values exactly
-// as RFC 9669 defines it (src is the register operand or the immediate,
-// sign-extended for ALU64). bigEndian is the program's byte order.
-func evalALU(ins isa.Instruction, dst, src uint64, bigEndian bool) uint64 {
-	is64 := ins.Class() == isa.ClassALU64
+// EvalALU computes an ALU or ALU64 instruction on concrete values as RFC
+// 9669 defines it: src is the src register or the immediate sign-extended
+// to 64 bits (ignored by END), bigEndian the program's byte order. It is the
+// plain reference the verifier folds constants with and the JIT steps
+// instructions with; the interpreter has its own pre-decoded fast path.
+func EvalALU(ins Instruction, dst, src uint64, bigEndian bool) uint64 {
+	is64 := ins.Class() == ClassALU64
 	op := ins.ALUOp()
-	if op == isa.ALUEnd {
+	if op == ALUEnd {
 		// The END forms use the whole register, whatever the class.
-		swap := is64 || (ins.Source() == isa.SrcX) != bigEndian
+		swap := is64 || (ins.Source() == SrcX) != bigEndian
 		return endOp(dst, uint(ins.Imm), swap)
 	}
 	if !is64 {
@@ -22,43 +22,43 @@ func evalALU(ins isa.Instruction, dst, src uint64, bigEndian bool) uint64 {
 	}
 	var r uint64
 	switch op {
-	case isa.ALUAdd:
+	case ALUAdd:
 		r = dst + src
-	case isa.ALUSub:
+	case ALUSub:
 		r = dst - src
-	case isa.ALUMul:
+	case ALUMul:
 		r = dst * src
-	case isa.ALUDiv:
+	case ALUDiv:
 		r = divOp(is64, ins.Offset == 1, dst, src, false)
-	case isa.ALUMod:
+	case ALUMod:
 		r = divOp(is64, ins.Offset == 1, dst, src, true)
-	case isa.ALUOr:
+	case ALUOr:
 		r = dst | src
-	case isa.ALUAnd:
+	case ALUAnd:
 		r = dst & src
-	case isa.ALUXor:
+	case ALUXor:
 		r = dst ^ src
-	case isa.ALULsh:
+	case ALULsh:
 		if is64 {
 			r = dst << (src & 63)
 		} else {
 			r = dst << (src & 31)
 		}
-	case isa.ALURsh:
+	case ALURsh:
 		if is64 {
 			r = dst >> (src & 63)
 		} else {
 			r = uint64(uint32(dst) >> (src & 31))
 		}
-	case isa.ALUArsh:
+	case ALUArsh:
 		if is64 {
 			r = uint64(int64(dst) >> (src & 63))
 		} else {
 			r = uint64(uint32(int32(uint32(dst)) >> (src & 31)))
 		}
-	case isa.ALUNeg:
+	case ALUNeg:
 		r = -dst
-	case isa.ALUMov:
+	case ALUMov:
 		switch ins.Offset {
 		case 8:
 			r = uint64(int64(int8(src)))
@@ -149,40 +149,4 @@ func divOp(is64, signed bool, a, b uint64, mod bool) uint64 {
 		return a % b
 	}
 	return a / b
-}
-
-// evalJump decides a conditional jump on concrete values.
-func evalJump(op isa.JumpOp, is32 bool, a, b uint64) bool {
-	if is32 {
-		a, b = uint64(uint32(a)), uint64(uint32(b))
-	}
-	sa, sb := int64(a), int64(b)
-	if is32 {
-		sa, sb = int64(int32(uint32(a))), int64(int32(uint32(b)))
-	}
-	switch op {
-	case isa.JumpJEQ:
-		return a == b
-	case isa.JumpJNE:
-		return a != b
-	case isa.JumpJGT:
-		return a > b
-	case isa.JumpJGE:
-		return a >= b
-	case isa.JumpJLT:
-		return a < b
-	case isa.JumpJLE:
-		return a <= b
-	case isa.JumpJSET:
-		return a&b != 0
-	case isa.JumpJSGT:
-		return sa > sb
-	case isa.JumpJSGE:
-		return sa >= sb
-	case isa.JumpJSLT:
-		return sa < sb
-	case isa.JumpJSLE:
-		return sa <= sb
-	}
-	return false
 }
