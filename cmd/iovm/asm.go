@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/binary"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -27,16 +26,11 @@ func init() {
 // --hex (hex pairs separated by spaces on one line, as the plugin protocol
 // of the conformance runner takes a program).
 func runAsm(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("asm", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("asm", stderr)
 	out := fs.String("o", "", "write the output to `file` instead of stdout")
 	hexOut := fs.Bool("hex", false, "write hex text instead of raw bytes")
 	dialectName := fs.String("dialect", "auto", "source dialect: auto, conformance or llvm")
 	bigEndian := fs.Bool("big-endian", false, "encode in big-endian byte order")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: iovm asm [-o OUT] [--hex] [--dialect auto|conformance|llvm] [--big-endian] SRC")
-		fs.PrintDefaults()
-	}
 	operands, err := parseFlags(fs, args)
 	if err != nil {
 		return 2

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"runtime"
@@ -38,18 +37,13 @@ type benchRow struct {
 // then runs each for about --time (doubling the run count until it does)
 // on one copy of the input memory and prints a table or JSON.
 func runBench(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("bench", stderr)
 	memFile := fs.String("mem", "", "input memory from `FILE` (hex text or raw bytes); replaces a .data file's")
 	budget := fs.Uint64("budget", 0, "instruction budget of each run (0: the file's, or none)")
 	dur := fs.Duration("time", time.Second, "time to spend on each engine")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
 	bigEndian := fs.Bool("big-endian", false, "the program is big-endian")
 	cpu := fs.Bool("cpu", false, "measure the CPU time of the running thread instead of wall time (robust on a loaded machine; Linux only)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: iovm bench [--mem FILE] [--budget N] [--time D] [--cpu] [--json] [--big-endian] PROG")
-		fs.PrintDefaults()
-	}
 	operands, err := parseFlags(fs, args)
 	if err != nil {
 		return 2

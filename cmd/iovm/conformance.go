@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -23,15 +22,14 @@ func init() {
 // "N passed, M failed" (", K skipped" when some were skipped). The exit
 // status is 1 when any case failed, 2 for bad usage.
 func runConformance(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("conformance", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("conformance", stderr)
 	engineName := fs.String("engine", "interp", "engine to run on: interp, jit, or all (every engine available on this host)")
 	paths, err := parseFlags(fs, args)
 	if err != nil {
 		return 2
 	}
 	if len(paths) == 0 {
-		fmt.Fprintln(stderr, "usage: iovm conformance [--engine interp|jit|all] PATH...")
+		fmt.Fprintln(stderr, usageLine("conformance"))
 		return 2
 	}
 	var engines []conformance.Engine

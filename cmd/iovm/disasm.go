@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"regexp"
@@ -31,15 +30,10 @@ func init() {
 // symbols as labels), hex text, a .data file's "-- raw" section, or raw
 // bytes. The text assembles back to the same bytes with iovm asm.
 func runDisasm(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("disasm", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("disasm", stderr)
 	dialectName := fs.String("dialect", "conformance", "output dialect: conformance or llvm")
 	bigEndian := fs.Bool("big-endian", false, "decode raw or hex input as big-endian (ELF objects say their own order)")
 	section := fs.String("section", "", "disassemble only the ELF section `name`")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: iovm disasm [--dialect conformance|llvm] [--big-endian] [--section S] FILE")
-		fs.PrintDefaults()
-	}
 	operands, err := parseFlags(fs, args)
 	if err != nil {
 		return 2

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/hex"
-	"flag"
 	"fmt"
 	"io"
 	"runtime"
@@ -49,18 +48,13 @@ var nativeDisasm = map[string]func(code []byte, pc uint64) (string, int){
 // followed by its native instructions, then the entry stub and the
 // out-of-line stubs (budget, faults, exits).
 func runJIT(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("jit", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("jit", stderr)
 	disasm := fs.Bool("disasm", false, "print the native code beside each eBPF instruction")
 	arch := fs.String("arch", defaultJITArch(), "target `GOARCH` (amd64 or arm64)")
 	blind := fs.Bool("blind", false, "blind constants")
 	bigEndian := fs.Bool("big-endian", false, "the program is big-endian")
 	fs.StringVar(&elfSection, "section", "", "ELF object: the program of section `S`")
 	fs.StringVar(&elfFunc, "func", "", "ELF object: the program (function) named `F`")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: iovm jit --disasm [--arch amd64|arm64] [--blind] [--big-endian] [--section S | --func F] PROG")
-		fs.PrintDefaults()
-	}
 	operands, err := parseFlags(fs, args)
 	if err != nil {
 		return 2

@@ -34,7 +34,7 @@ func mainArgs(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		if len(args) > 1 {
 			if c, ok := commands[args[1]]; ok {
-				fmt.Fprintf(stdout, "usage: iovm %s %s\n\n%s\n", c.name, c.usage, c.short)
+				fmt.Fprintf(stdout, "%s\n\n%s\n", usageLine(c.name), c.short)
 				return 0
 			}
 		}
@@ -85,4 +85,21 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 		operands = append(operands, args[0])
 		args = args[1:]
 	}
+}
+
+// usageLine returns the usage line of command name, as registered.
+func usageLine(name string) string {
+	return "usage: iovm " + name + " " + commands[name].usage
+}
+
+// newFlagSet returns the flag set of command name: errors go to stderr, and
+// its usage is the registered usage line followed by the flags.
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, usageLine(name))
+		fs.PrintDefaults()
+	}
+	return fs
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/hex"
-	"flag"
 	"fmt"
 	"io"
 
@@ -21,14 +20,13 @@ func init() {
 // runMaps lists the maps (index, name, type, key and value sizes, entries,
 // flags) and the global data sections of an object, then its programs.
 func runMaps(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("maps", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("maps", stderr)
 	files, err := parseFlags(fs, args)
 	if err != nil {
 		return 2
 	}
 	if len(files) != 1 {
-		fmt.Fprintln(stderr, "usage: iovm maps OBJECT.o")
+		fmt.Fprintln(stderr, usageLine("maps"))
 		return 2
 	}
 	o, err := elf.Open(files[0])

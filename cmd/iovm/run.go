@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -26,8 +25,7 @@ func init() {
 // run and per executed instruction on stderr. --trace prints each executed
 // instruction and the registers it changed on stderr (interpreter only).
 func runRun(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("run", stderr)
 	engineName := fs.String("engine", "interp", "engine: "+strings.Join(conformance.EngineNames(), ", "))
 	memFile := fs.String("mem", "", "input memory from `FILE` (hex text or raw bytes); replaces a .data file's")
 	budget := fs.Uint64("budget", 0, "stop after `N` instructions (0: the file's budget, or none)")
@@ -38,10 +36,6 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&elfFunc, "func", "", "ELF object: run the program (function) named `F`")
 	dumpMapsFlag := fs.Bool("dump-maps", false, "ELF object: print its maps and global data after the run")
 	elfTrace = stderr
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: iovm run [--engine interp|jit] [--mem FILE] [--budget N] [--repeat N] [--trace] [--big-endian] [--section S | --func F] [--dump-maps] PROG")
-		fs.PrintDefaults()
-	}
 	operands, err := parseFlags(fs, args)
 	if err != nil {
 		return 2

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"sort"
@@ -28,17 +27,12 @@ func init() {
 // --log prints the abstract state before each instruction processed.
 // The exit status is 0 when accepted, 1 when rejected, 2 on usage errors.
 func runVerify(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("verify", stderr)
 	strict := fs.Bool("strict", false, "reject what cannot be proven (memory safety, initialization, termination)")
 	logState := fs.Bool("log", false, "print the abstract state at each instruction processed")
 	ctxSize := fs.Int("ctx-size", 0, "r1 points to a context of `N` bytes (0: r1 = input, r2 = its length)")
 	stackSize := fs.Int("stack-size", 0, "bytes per call frame (default: the program's options, else 512)")
 	bigEndian := fs.Bool("big-endian", false, "the program is big-endian")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: iovm verify [--strict] [--log] [--ctx-size N] [--stack-size N] [--big-endian] PROG")
-		fs.PrintDefaults()
-	}
 	operands, err := parseFlags(fs, args)
 	if err != nil {
 		return 2
