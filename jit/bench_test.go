@@ -135,3 +135,23 @@ func TestTrivialAllocs(t *testing.T) {
 		t.Errorf("%v allocations per run", n)
 	}
 }
+
+// BenchmarkTrivialRunner is BenchmarkTrivial on a Runner.
+func BenchmarkTrivialRunner(b *testing.B) {
+	if !Supported() {
+		b.Skip(ErrUnsupported)
+	}
+	p, _ := asm.Assemble("mov %r0, 1\nexit")
+	vp, _ := vm.Load(p, nil)
+	jp, err := Compile(vp, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer jp.Close()
+	r := jp.NewRunner()
+	env := &vm.Env{}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		r.Run(env)
+	}
+}

@@ -152,13 +152,16 @@ func (p *Program) Close() error {
 	return err
 }
 
-// newState returns a new state for runs on memory of p's vm.Program. It
-// lives in vm.Memory.EngineState, pooled with the memory: it depends only
-// on the vm.Program (MaxCallDepth), so every jit.Program compiled from it
-// can use it.
-func (p *Program) newState() *state {
+// newState returns a new state for runs on m, a Memory of p's vm.Program.
+// It lives in m.EngineState, pooled with m, or in a runner: it depends only
+// on the vm.Program (MaxCallDepth) and on m, so every jit.Program compiled
+// from that vm.Program can use it.
+func (p *Program) newState(m *vm.Memory) *state {
 	st := &state{frameBuf: make([]frameRec, p.opts.MaxCallDepth)}
 	st.frames = uint64(uintptr(unsafe.Pointer(&st.frameBuf[0])))
+	st.mem = uint64(uintptr(unsafe.Pointer(&m.Regions[0])))
+	st.stackBase = uint64(uintptr(unsafe.Pointer(unsafe.SliceData(m.Regions[vm.RegionStack].Data))))
+	st.cb = caller{p: p, st: st, m: m}
 	return st
 }
 
@@ -177,8 +180,11 @@ func (p *Program) Run(env *vm.Env) (vm.Result, error) {
 	m := p.vp.AcquireMemory(env)
 	st, _ := m.EngineState.(*state)
 	if st == nil {
-		st = p.newState()
+		st = p.newState(m)
 		m.EngineState = st
+	}
+	if st.cb.p != p { // the vm.Program's pool serves every Program compiled from it
+		st.cb.p = p
 	}
 	res, err := p.run(st, m, env)
 	p.vp.ReleaseMemory(m)
@@ -189,6 +195,39 @@ func (p *Program) Run(env *vm.Env) (vm.Result, error) {
 	return res, nil
 }
 
+// NewRunner returns a Runner of p (see vm.Runner). Close ends its runs
+// too.
+func (p *Program) NewRunner() vm.Runner {
+	m := p.vp.NewMemory()
+	return &runner{p: p, m: m, st: p.newState(m)}
+}
+
+// runner is the JIT's vm.Runner: a Program with a Memory and state of its
+// own.
+type runner struct {
+	p  *Program
+	m  *vm.Memory
+	st *state
+}
+
+func (r *runner) Run(env *vm.Env) (vm.Result, error) {
+	p, m, st := r.p, r.m, r.st
+	if err := p.vp.CheckEnv(env); err != nil {
+		return vm.Result{}, err
+	}
+	if p.closed.Load() {
+		return vm.Result{}, ErrClosed
+	}
+	p.vp.ResetMemory(m, env)
+	res, err := p.run(st, m, env)
+	runtime.KeepAlive(p)
+	if err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// run runs the program on m, prepared for env, with st, m's state.
 func (p *Program) run(st *state, m *vm.Memory, env *vm.Env) (vm.Result, *vm.Error) {
 	r1, r2, r10 := p.vp.EntryRegs(m)
 	st.regs = [11]uint64{1: r1, 2: r2, 10: r10}
@@ -196,20 +235,22 @@ func (p *Program) run(st *state, m *vm.Memory, env *vm.Env) (vm.Result, *vm.Erro
 	if st.entryR == 0 || st.entryR >= vm.MaxRegions {
 		st.entryR = vm.RegionInput
 	}
-	st.stackBase = uint64(uintptr(unsafe.Pointer(unsafe.SliceData(m.Regions[vm.RegionStack].Data))))
 	st.hostFP = st.stackBase + uint64(uint32(r10))
-	st.mem = uint64(uintptr(unsafe.Pointer(&m.Regions[0])))
 	st.depth = 0
 	st.resume = uint64(p.start)
 	st.remaining = math.MaxUint64
 	if env != nil && env.Budget != 0 {
 		st.remaining = env.Budget
 	}
-	st.insns, st.extra, st.cbErr = 0, 0, nil
-	st.cb = caller{p: p, st: st, m: m}
-	m.Caller = &st.cb
+	st.insns, st.extra = 0, 0
+	if st.cbErr != nil {
+		st.cbErr = nil
+	}
+	// Pointers are stored only where they change (write barriers).
+	if m.Caller != vm.LocalCaller(&st.cb) {
+		m.Caller = &st.cb
+	}
 	_, err := p.loop(st, m)
-	st.cb = caller{}
 	if err != nil {
 		return vm.Result{Insns: st.insns}, err
 	}

@@ -83,3 +83,18 @@ func BenchmarkTrivial(b *testing.B) {
 		prog.Run(env)
 	}
 }
+
+// BenchmarkTrivialRunner is BenchmarkTrivial on a Runner.
+func BenchmarkTrivialRunner(b *testing.B) {
+	p, _ := asm.Assemble("mov %r0, 1\nexit")
+	prog, err := Load(p, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := prog.NewRunner()
+	env := &Env{}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		r.Run(env)
+	}
+}

@@ -11,16 +11,13 @@ import (
 // to call from many goroutines at once. A run that calls no allocating
 // helper allocates nothing.
 func (p *Program) Run(env *Env) (Result, error) {
-	if err := p.CheckEnv(env); err != nil {
-		return Result{}, err
+	m, _ := p.pool.Get().(*Memory)
+	if m == nil {
+		m = p.NewMemory()
 	}
-	m := p.AcquireMemory(env)
-	res, e := p.run(m, env)
+	res, err := p.exec(m, env)
 	p.ReleaseMemory(m)
-	if e != nil {
-		return res, e
-	}
-	return res, nil
+	return res, err
 }
 
 // rd returns the n bytes at a if the run may read them, else nil.
@@ -204,37 +201,90 @@ func (st *state) ret(regs *[16]uint64) int {
 	return f.ret
 }
 
-// run runs the program on m.
-func (p *Program) run(m *Memory, env *Env) (Result, *Error) {
+// exec checks env, prepares m for it (ResetMemory) and runs the program.
+func (p *Program) exec(m *Memory, env *Env) (Result, error) {
 	if env == nil {
 		env = &emptyEnv
 	}
+	if len(env.Regions) > p.maxEnvRegions || len(env.Context) < p.opts.ContextSize {
+		return Result{}, p.envError(env)
+	}
+	p.ResetMemory(m, env)
+	if env.Trace != nil {
+		return p.runTraced(m, env)
+	}
 	var regs [16]uint64
-	regs[1], regs[2], regs[10] = p.EntryRegs(m)
-	st := &m.interp // in the pooled Memory, so a run allocates nothing
-	*st = state{p: p, m: m}
+	regs[1], regs[2] = entryRegs(env)
+	regs[10] = p.r10
+	st := p.resetState(m)
 	budget := env.Budget
 	if budget == 0 {
 		budget = math.MaxUint64
 	}
 	st.rem = budget
-	if env.Trace != nil {
-		st.tr = newTracer(p, env.Trace)
-		st.left = budget
-	}
-	m.Caller = st
 	p.loop(st, 0, &regs)
-	if st.tr != nil {
-		st.tr.finish(&regs, st.err)
-	}
 	n := budget - st.rem // instructions executed
-	if st.tr != nil {
-		n = budget - st.left
-	}
 	if st.err != nil {
 		return Result{Insns: n}, st.err
 	}
 	return Result{R0: regs[0], Insns: n}, nil
+}
+
+// runTraced is exec's run with Env.Trace set.
+//
+//go:noinline
+func (p *Program) runTraced(m *Memory, env *Env) (Result, error) {
+	var regs [16]uint64
+	regs[1], regs[2] = entryRegs(env)
+	regs[10] = p.r10
+	st := p.resetState(m)
+	budget := env.Budget
+	if budget == 0 {
+		budget = math.MaxUint64
+	}
+	st.rem = budget
+	st.tr = newTracer(p, env.Trace)
+	st.left = budget
+	p.loop(st, 0, &regs)
+	st.tr.finish(&regs, st.err)
+	st.tr = nil
+	n := budget - st.left // instructions executed
+	if e := st.err; e != nil {
+		return Result{Insns: n}, e
+	}
+	return Result{R0: regs[0], Insns: n}, nil
+}
+
+// resetState returns the interpreter state in m, reset for a run, and
+// makes it m's Caller. It stores pointers only where they change (a
+// Memory mostly serves one program).
+func (p *Program) resetState(m *Memory) *state {
+	st := &m.interp // in the Memory, so a run allocates nothing
+	if st.p != p {
+		st.p = p
+	}
+	if st.m != m {
+		st.m = m
+	}
+	if st.err != nil || st.tr != nil {
+		st.err, st.tr = nil, nil
+	}
+	st.left, st.depth, st.halted, st.haltR0 = 0, 0, false, 0
+	if m.Caller != LocalCaller(st) {
+		m.Caller = st
+	}
+	return st
+}
+
+// entryRegs returns r1 and r2 at entry of a run on env (see EntryRegs).
+func entryRegs(env *Env) (r1, r2 uint64) {
+	if env.Context != nil {
+		return Addr(RegionContext, 0), 0
+	}
+	if len(env.Mem) > 0 {
+		return Addr(RegionInput, 0), uint64(len(env.Mem))
+	}
+	return 0, 0
 }
 
 // CallLocal runs the local function at pc for a helper (vm.LocalCaller):

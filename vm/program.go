@@ -67,8 +67,13 @@ type Program struct {
 	// noStackWrites: no run writes the stack, the program having no store,
 	// no atomic and no call but local ones (no helper gets the Memory).
 	noStackWrites bool
+	// callsHelpers: the program has helper calls, so its runs hand the
+	// Memory to code that may change it.
+	callsHelpers bool
 	// maxEnvRegions is the number of Env.Regions that fit the region table.
 	maxEnvRegions int
+	// r10 is r10 at entry, the top of frame 0.
+	r10 uint64
 }
 
 // Env is what one run gets: its memory, budget and embedder value. A nil
@@ -108,9 +113,22 @@ type Result struct {
 // Executable is a program ready to run on some engine: the interpreter
 // (*Program) or native code (package jit).
 type Executable interface {
+	// Run runs the program on env; it is safe for concurrent use.
 	Run(env *Env) (Result, error)
+	// NewRunner returns a Runner of the program.
+	NewRunner() Runner
 	// Close releases what the engine holds (native code); the interpreter's is a no-op.
 	Close() error
+}
+
+// Runner runs one program again and again, from one goroutine at a time.
+// Its Run gives the same results and errors as the program's, at a lower
+// fixed cost: a Runner owns the memory of its runs (stack, region table,
+// engine state), which Executable.Run takes from a pool. It is not safe
+// for concurrent use. Between runs it keeps the last Env's memory
+// reachable.
+type Runner interface {
+	Run(env *Env) (Result, error)
 }
 
 var _ Executable = (*Program)(nil)
@@ -250,8 +268,8 @@ func Load(p isa.Program, opts *Options) (*Program, error) {
 		return nil, e
 	}
 	writableAtRunTime(insns, facts)
-	prog := &Program{insns: insns, opts: o, facts: facts, noStackWrites: neverWritesStack(insns),
-		maxEnvRegions: MaxRegions - RegionFirstUser - len(o.Regions)}
+	prog := &Program{insns: insns, opts: o, facts: facts, noStackWrites: neverWritesStack(insns), callsHelpers: callsHelpers(insns),
+		maxEnvRegions: MaxRegions - RegionFirstUser - len(o.Regions), r10: Addr(RegionStack, uint32(o.StackSize*o.MaxCallDepth))}
 	if err := prog.predecode(); err != nil {
 		return nil, err
 	}
@@ -271,8 +289,29 @@ func Load(p isa.Program, opts *Options) (*Program, error) {
 func (p *Program) AcquireMemory(env *Env) *Memory {
 	m, _ := p.pool.Get().(*Memory)
 	if m == nil {
-		m = p.newMemory()
+		m = p.NewMemory()
 	}
+	p.ResetMemory(m, env)
+	return m
+}
+
+// NewMemory returns a Memory for runs of p that is not pooled: the caller
+// keeps it (a Runner does) and prepares each run on it with ResetMemory.
+func (p *Program) NewMemory() *Memory {
+	m := &Memory{
+		stack:  make([]byte, p.opts.StackSize*p.opts.MaxCallDepth),
+		frames: make([]frame, p.opts.MaxCallDepth),
+		Order:  p.opts.Order,
+		big:    p.opts.Order == binary.BigEndian,
+	}
+	m.Regions[RegionStack] = Region{Data: m.stack, Perm: PermRW}
+	return m
+}
+
+// ResetMemory prepares m, from NewMemory or AcquireMemory, for a new run on
+// env exactly as AcquireMemory does, undoing what the previous run on m
+// changed. m must not be in use by another run.
+func (p *Program) ResetMemory(m *Memory, env *Env) {
 	if m.stackDirty {
 		clear(m.stack)
 	}
@@ -280,31 +319,40 @@ func (p *Program) AcquireMemory(env *Env) *Memory {
 	if env == nil {
 		env = &emptyEnv
 	}
-	m.Value = env.Value
-	m.Env = env
-	m.Regions[RegionStack] = Region{Data: m.stack, Perm: PermRW}
+	if p.callsHelpers {
+		// Helpers get the Memory: undo what they may have changed.
+		m.Regions[RegionNone] = Region{}
+		m.Regions[RegionStack] = Region{Data: m.stack, Perm: PermRW}
+		m.Order = p.opts.Order
+		m.big = p.opts.Order == binary.BigEndian
+	}
+	// Stores into m only where they change it: a store of a pointer costs
+	// a write-barrier check, and most runs repeat the previous one's env.
+	if m.Env != env {
+		m.Env = env
+	}
+	if env.Value != nil || m.Value != nil {
+		m.Value = env.Value
+	}
+	r := &m.Regions
 	if env.Mem != nil {
-		m.Regions[RegionInput] = Region{Data: env.Mem, Perm: permOf(env.MemReadOnly)}
+		r[RegionInput] = Region{Data: env.Mem, Perm: permOf(env.MemReadOnly)}
+	} else if r[RegionInput].Data != nil {
+		r[RegionInput] = Region{}
 	}
 	if env.Context != nil {
-		m.Regions[RegionContext] = Region{Data: env.Context, Perm: permOf(env.ContextReadOnly)}
+		r[RegionContext] = Region{Data: env.Context, Perm: permOf(env.ContextReadOnly)}
+	} else if r[RegionContext].Data != nil {
+		r[RegionContext] = Region{}
 	}
 	n := RegionFirstUser
 	if len(p.opts.Regions)+len(env.Regions) != 0 {
 		n = p.mapRegions(m, env)
 	}
-	m.next = n
-	return m
-}
-
-// newMemory returns a new Memory.
-func (p *Program) newMemory() *Memory {
-	return &Memory{
-		stack:  make([]byte, p.opts.StackSize*p.opts.MaxCallDepth),
-		frames: make([]frame, p.opts.MaxCallDepth),
-		Order:  p.opts.Order,
-		big:    p.opts.Order == binary.BigEndian,
+	for i := n; i < m.next; i++ { // mapped by the previous run, not by this one
+		r[i] = Region{}
 	}
+	m.next = n
 }
 
 // mapRegions maps Options.Regions and env.Regions from RegionFirstUser up
@@ -334,20 +382,17 @@ func permOf(readOnly bool) Perm {
 // ReleaseMemory returns m, from AcquireMemory, to the pool. m must not be
 // used afterwards.
 func (p *Program) ReleaseMemory(m *Memory) {
-	// Only the ids a run can have set: the standard ones and those below
-	// next (AcquireMemory and Map set no others). The stack's stays (it is
-	// m's own and AcquireMemory sets it again).
+	// Drop the run's references (the pool may keep m until the next
+	// garbage collections); ResetMemory redoes the rest.
 	r := &m.Regions
-	r[RegionNone], r[RegionInput], r[RegionContext] = Region{}, Region{}, Region{}
+	r[RegionInput], r[RegionContext] = Region{}, Region{}
 	for i := RegionFirstUser; i < m.next; i++ {
 		r[i] = Region{}
 	}
+	m.next = RegionFirstUser
 	m.Value = nil
 	m.Env = nil
 	m.Caller = nil
-	m.next = 0
-	m.Order = p.opts.Order // in case a helper changed them
-	m.big = p.opts.Order == binary.BigEndian
 	p.pool.Put(m)
 }
 
@@ -412,6 +457,17 @@ func neverWritesStack(insns isa.Program) bool {
 		}
 	}
 	return true
+}
+
+// callsHelpers reports whether insns has a call other than a local one.
+func callsHelpers(insns isa.Program) bool {
+	for _, ins := range insns {
+		if c := ins.Class(); (c == isa.ClassJMP || c == isa.ClassJMP32) && ins.Opcode&0xf0 == uint8(isa.JumpCall) &&
+			(ins.Opcode != isa.OpCall || ins.Src != isa.CallLocal) {
+			return true
+		}
+	}
+	return false
 }
 
 // writableAtRunTime withdraws the proof of stores and atomics on the input
