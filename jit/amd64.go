@@ -123,8 +123,12 @@ func (b *amd64Backend) Entry() {
 	}
 	a.Load(aCnt, x.M(x.RAX, stCount), 8, false)
 	a.StoreImm(fm(fGroup), 0, 8) // a group entered mid-way checks each access
-	// Spec caches: the region of r1 at entry, then the stack.
+	// Spec caches: the region of r1 at entry, then the stack; only those
+	// the program's accesses use (the stub runs at every entry).
 	for _, sp := range []Spec{SpecEntry, SpecStack} {
+		if !b.cfg.Specs[sp] {
+			continue
+		}
 		if sp == SpecEntry {
 			a.Load(x.RDX, x.M(x.RAX, stEntryR), 8, false)
 		} else {
@@ -144,8 +148,7 @@ func (b *amd64Backend) Entry() {
 			a.Store(fm(specSlot(sp, specLenR+8*int32(i))), x.RCX, 8)
 		}
 	}
-	a.Load(x.RAX, fm(fState), 8, false)
-	a.JmpM(x.M(x.RAX, stResume))
+	a.JmpM(x.M(x.RAX, stResume)) // rax is still the state pointer
 }
 
 // cmovZero emits r = 0 if ZF is set, keeping the flags of the test before.

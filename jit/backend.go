@@ -143,6 +143,9 @@ type Config struct {
 	// Blind enables constant blinding; Key returns a fresh random key.
 	Blind bool
 	Key   func() int64
+	// Specs[sp] is false when no access speculates on sp, so the entry
+	// stub need not cache its bounds. Set before Entry.
+	Specs [SpecStack + 1]bool
 }
 
 // Backend generates native code for one architecture. The shared lowering

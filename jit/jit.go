@@ -212,13 +212,12 @@ type runner struct {
 
 func (r *runner) Run(env *vm.Env) (vm.Result, error) {
 	p, m, st := r.p, r.m, r.st
-	if err := p.vp.CheckEnv(env); err != nil {
-		return vm.Result{}, err
-	}
 	if p.closed.Load() {
 		return vm.Result{}, ErrClosed
 	}
-	p.vp.ResetMemory(m, env)
+	if err := p.vp.ResetMemory(m, env); err != nil {
+		return vm.Result{}, err
+	}
 	res, err := p.run(st, m, env)
 	runtime.KeepAlive(p)
 	if err != nil {

@@ -97,6 +97,9 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 		l.labels[i] = be.NewLabel()
 	}
 	l.spec = speculate(p)
+	for _, sp := range l.spec {
+		l.cfg.Specs[sp] = true
+	}
 	if _, ok := be.(Grouper); ok {
 		target := make([]bool, n+1)
 		for pc := 0; pc < n; pc++ {

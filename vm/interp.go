@@ -209,7 +209,7 @@ func (p *Program) exec(m *Memory, env *Env) (Result, error) {
 	if len(env.Regions) > p.maxEnvRegions || len(env.Context) < p.opts.ContextSize {
 		return Result{}, p.envError(env)
 	}
-	p.ResetMemory(m, env)
+	p.resetMemory(m, env)
 	if env.Trace != nil {
 		return p.runTraced(m, env)
 	}

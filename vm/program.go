@@ -291,7 +291,10 @@ func (p *Program) AcquireMemory(env *Env) *Memory {
 	if m == nil {
 		m = p.NewMemory()
 	}
-	p.ResetMemory(m, env)
+	if env == nil {
+		env = &emptyEnv
+	}
+	p.resetMemory(m, env)
 	return m
 }
 
@@ -308,17 +311,26 @@ func (p *Program) NewMemory() *Memory {
 	return m
 }
 
-// ResetMemory prepares m, from NewMemory or AcquireMemory, for a new run on
-// env exactly as AcquireMemory does, undoing what the previous run on m
-// changed. m must not be in use by another run.
-func (p *Program) ResetMemory(m *Memory, env *Env) {
+// ResetMemory checks env as CheckEnv does and prepares m, from NewMemory,
+// for a run on it exactly as AcquireMemory does, undoing what the previous
+// run on m changed. m must not be in use by another run.
+func (p *Program) ResetMemory(m *Memory, env *Env) error {
+	if env == nil {
+		env = &emptyEnv
+	}
+	if len(env.Regions) > p.maxEnvRegions || len(env.Context) < p.opts.ContextSize {
+		return p.envError(env)
+	}
+	p.resetMemory(m, env)
+	return nil
+}
+
+// resetMemory is ResetMemory past the check of env (not nil).
+func (p *Program) resetMemory(m *Memory, env *Env) {
 	if m.stackDirty {
 		clear(m.stack)
 	}
 	m.stackDirty = !p.noStackWrites
-	if env == nil {
-		env = &emptyEnv
-	}
 	if p.callsHelpers {
 		// Helpers get the Memory: undo what they may have changed.
 		m.Regions[RegionNone] = Region{}
