@@ -1,6 +1,7 @@
 package jit
 
 import (
+	"runtime"
 	"testing"
 	"time"
 
@@ -87,11 +88,7 @@ func BenchmarkTrivial(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer jp.Close()
-	env := &vm.Env{}
-	b.ReportAllocs()
-	for i := 0; i < b.N; i++ {
-		jp.Run(env)
-	}
+	benchRuns(b, jp, &vm.Env{})
 }
 
 // BenchmarkHelperCall is the round trip of one helper call (exit to Go,
@@ -148,10 +145,24 @@ func BenchmarkTrivialRunner(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer jp.Close()
-	r := jp.NewRunner()
-	env := &vm.Env{}
+	benchRuns(b, jp.NewRunner(), &vm.Env{})
+}
+
+// benchRuns runs b.N runs of x on env and reports, besides wall time,
+// cpu-ns/op: the CPU time of the thread per run, which a loaded machine
+// disturbs less (coarse: use -benchtime of a second or more).
+func benchRuns(b *testing.B, x interface {
+	Run(*vm.Env) (vm.Result, error)
+}, env *vm.Env) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0, ok := cpuTime()
 	for i := 0; i < b.N; i++ {
-		r.Run(env)
+		x.Run(env)
+	}
+	if cpu1, _ := cpuTime(); ok {
+		b.ReportMetric(float64((cpu1-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }

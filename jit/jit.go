@@ -186,13 +186,10 @@ func (p *Program) Run(env *vm.Env) (vm.Result, error) {
 	if st.cb.p != p { // the vm.Program's pool serves every Program compiled from it
 		st.cb.p = p
 	}
-	res, err := p.run(st, m, env)
+	r := runner{p: p, m: m, st: st, pooled: true}
+	res, err := r.Run(env)
 	p.vp.ReleaseMemory(m)
-	runtime.KeepAlive(p)
-	if err != nil {
-		return res, err
-	}
-	return res, nil
+	return res, err
 }
 
 // NewRunner returns a Runner of p (see vm.Runner). Close ends its runs
@@ -203,11 +200,12 @@ func (p *Program) NewRunner() vm.Runner {
 }
 
 // runner is the JIT's vm.Runner: a Program with a Memory and state of its
-// own.
+// own. Program.Run uses one on a pooled Memory.
 type runner struct {
-	p  *Program
-	m  *vm.Memory
-	st *state
+	p      *Program
+	m      *vm.Memory
+	st     *state // the state of runs on m
+	pooled bool   // m comes from AcquireMemory, which prepared it
 }
 
 func (r *runner) Run(env *vm.Env) (vm.Result, error) {
@@ -215,19 +213,11 @@ func (r *runner) Run(env *vm.Env) (vm.Result, error) {
 	if p.closed.Load() {
 		return vm.Result{}, ErrClosed
 	}
-	if err := p.vp.ResetMemory(m, env); err != nil {
-		return vm.Result{}, err
+	if !r.pooled {
+		if err := p.vp.ResetMemory(m, env); err != nil {
+			return vm.Result{}, err
+		}
 	}
-	res, err := p.run(st, m, env)
-	runtime.KeepAlive(p)
-	if err != nil {
-		return res, err
-	}
-	return res, nil
-}
-
-// run runs the program on m, prepared for env, with st, m's state.
-func (p *Program) run(st *state, m *vm.Memory, env *vm.Env) (vm.Result, *vm.Error) {
 	r1, r2, r10 := p.vp.EntryRegs(m)
 	st.regs = [11]uint64{1: r1, 2: r2, 10: r10}
 	st.entryR = r1 >> 32
@@ -241,7 +231,7 @@ func (p *Program) run(st *state, m *vm.Memory, env *vm.Env) (vm.Result, *vm.Erro
 	if env != nil && env.Budget != 0 {
 		st.remaining = env.Budget
 	}
-	st.insns, st.extra = 0, 0
+	st.extra = 0
 	if st.cbErr != nil {
 		st.cbErr = nil
 	}
@@ -249,24 +239,46 @@ func (p *Program) run(st *state, m *vm.Memory, env *vm.Env) (vm.Result, *vm.Erro
 	if m.Caller != vm.LocalCaller(&st.cb) {
 		m.Caller = &st.cb
 	}
-	_, err := p.loop(st, m)
-	if err != nil {
-		return vm.Result{Insns: st.insns}, err
+	// The first entry is inline: most runs end there.
+	give := min(st.remaining, p.quantum)
+	st.count = give
+	enter(p.entry, st)
+	used := give - st.count
+	st.insns = used
+	st.remaining -= used
+	if st.reason != ExitDone {
+		if _, err := p.exits(st, m); err != nil {
+			runtime.KeepAlive(p)
+			return vm.Result{Insns: st.insns}, err
+		}
 	}
+	runtime.KeepAlive(p)
 	return vm.Result{R0: st.regs[0], Insns: st.insns}, nil
 }
 
 // loop runs native code from st.resume until the program ends (or, in a
 // callback, the function returns: callback true) or fails.
 func (p *Program) loop(st *state, m *vm.Memory) (callback bool, err *vm.Error) {
-	for {
-		give := min(st.remaining, p.quantum+st.extra)
-		st.extra = 0
-		st.count = give
-		enter(p.entry, st)
-		used := give - st.count
-		st.insns += used
-		st.remaining -= used
+	p.native(st)
+	return p.exits(st, m)
+}
+
+// native runs native code from st.resume until its next exit to Go.
+func (p *Program) native(st *state) {
+	give := min(st.remaining, p.quantum+st.extra)
+	st.extra = 0
+	st.count = give
+	enter(p.entry, st)
+	used := give - st.count
+	st.insns += used
+	st.remaining -= used
+}
+
+// exits acts on the exit of native code in st and re-enters it, until
+// the program ends (or, in a callback, the function returns: callback
+// true) or fails.
+func (p *Program) exits(st *state, m *vm.Memory) (callback bool, err *vm.Error) {
+	for ; ; p.native(st) {
 		pc := int(st.pc)
 		switch st.reason {
 		case ExitDone:

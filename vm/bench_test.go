@@ -77,11 +77,7 @@ func BenchmarkTrivial(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	env := &Env{}
-	b.ReportAllocs()
-	for i := 0; i < b.N; i++ {
-		prog.Run(env)
-	}
+	benchRuns(b, prog, &Env{})
 }
 
 // BenchmarkTrivialRunner is BenchmarkTrivial on a Runner.
@@ -91,10 +87,22 @@ func BenchmarkTrivialRunner(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	r := prog.NewRunner()
-	env := &Env{}
+	benchRuns(b, prog.NewRunner(), &Env{})
+}
+
+// benchRuns runs b.N runs of x on env and reports, besides wall time,
+// cpu-ns/op: the CPU time of the thread per run, which a loaded machine
+// disturbs less (coarse: use -benchtime of a second or more).
+func benchRuns(b *testing.B, x interface{ Run(*Env) (Result, error) }, env *Env) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0, ok := cpuTime()
 	for i := 0; i < b.N; i++ {
-		r.Run(env)
+		x.Run(env)
+	}
+	if cpu1, _ := cpuTime(); ok {
+		b.ReportMetric(float64((cpu1-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }

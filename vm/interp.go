@@ -203,13 +203,12 @@ func (st *state) ret(regs *[16]uint64) int {
 
 // exec checks env, prepares m for it (ResetMemory) and runs the program.
 func (p *Program) exec(m *Memory, env *Env) (Result, error) {
+	if err := p.ResetMemory(m, env); err != nil {
+		return Result{}, err
+	}
 	if env == nil {
 		env = &emptyEnv
 	}
-	if len(env.Regions) > p.maxEnvRegions || len(env.Context) < p.opts.ContextSize {
-		return Result{}, p.envError(env)
-	}
-	p.resetMemory(m, env)
 	if env.Trace != nil {
 		return p.runTraced(m, env)
 	}

@@ -291,10 +291,7 @@ func (p *Program) AcquireMemory(env *Env) *Memory {
 	if m == nil {
 		m = p.NewMemory()
 	}
-	if env == nil {
-		env = &emptyEnv
-	}
-	p.resetMemory(m, env)
+	p.ResetMemory(m, env) // Run reports the error
 	return m
 }
 
@@ -311,22 +308,18 @@ func (p *Program) NewMemory() *Memory {
 	return m
 }
 
-// ResetMemory checks env as CheckEnv does and prepares m, from NewMemory,
-// for a run on it exactly as AcquireMemory does, undoing what the previous
-// run on m changed. m must not be in use by another run.
+// ResetMemory prepares m, from NewMemory, for a run on env exactly as
+// AcquireMemory does, undoing what the previous run on m changed, and
+// returns the error of CheckEnv(env): m must not be run then. m must not
+// be in use by another run.
 func (p *Program) ResetMemory(m *Memory, env *Env) error {
 	if env == nil {
 		env = &emptyEnv
 	}
+	var err error
 	if len(env.Regions) > p.maxEnvRegions || len(env.Context) < p.opts.ContextSize {
-		return p.envError(env)
+		err = p.envError(env)
 	}
-	p.resetMemory(m, env)
-	return nil
-}
-
-// resetMemory is ResetMemory past the check of env (not nil).
-func (p *Program) resetMemory(m *Memory, env *Env) {
 	if m.stackDirty {
 		clear(m.stack)
 	}
@@ -365,6 +358,7 @@ func (p *Program) resetMemory(m *Memory, env *Env) {
 		r[i] = Region{}
 	}
 	m.next = n
+	return err
 }
 
 // mapRegions maps Options.Regions and env.Regions from RegionFirstUser up
@@ -412,7 +406,7 @@ func (p *Program) ReleaseMemory(m *Memory) {
 // context address and 0 when a context is mapped, else the input address
 // and length, 0 and 0 without input) and r10, the top of frame 0.
 func (p *Program) EntryRegs(m *Memory) (r1, r2, r10 uint64) {
-	r10 = Addr(RegionStack, uint32(p.opts.StackSize*p.opts.MaxCallDepth))
+	r10 = p.r10
 	if m.Regions[RegionContext].Data != nil {
 		return Addr(RegionContext, 0), 0, r10
 	}
