@@ -7,6 +7,11 @@
 //	if err != nil { ... }
 //	defer p.Close()
 //	res, err := p.Run(&vm.Env{Mem: input})
+//
+// Run is safe for concurrent use and takes the memory of each run from a
+// pool; a goroutine that runs a program many times can instead take a
+// vm.Runner with NewRunner, which owns that memory and has a lower fixed
+// cost per run (see BenchmarkTrivialRunner in packages vm and jit).
 package iovm
 
 import (

@@ -53,6 +53,18 @@
 // that prefix: budget exhaustion is exact, memory included. Result.Insns
 // equals the interpreter's count.
 //
+// # Run and Runner
+//
+// Program.Run takes a vm.Memory, with this package's state in its
+// EngineState, from the vm.Program's pool; a Runner (NewRunner) owns both,
+// for one goroutine. Both run through one body (runner.Run), which sets
+// only the state a run reads (the registers, budget, resume address) and
+// stores pointers only when they change. The first entry into native code
+// is inline in that body and most runs end there; the exits loop handles
+// everything else out of line. The entry stub fills only the Spec caches
+// the program uses (Config.Specs), so a program without speculated
+// accesses enters with register loads only.
+//
 // # Memory checks
 //
 // Every load and store is translated through the region table (vm.Region:

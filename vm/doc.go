@@ -12,6 +12,17 @@
 // table) from a per-program sync.Pool, so a run allocates nothing unless a
 // helper does.
 //
+// A goroutine that runs one program many times takes a Runner
+// (Executable.NewRunner) instead: it owns a Memory, so its runs skip the
+// pool (whose Get and Put are most of the fixed cost of a short run), and
+// it redoes only what the previous run may have changed: the stack is
+// cleared only when a run may have written it, the input, context and
+// regions are stored only when they differ, and regions helpers mapped
+// are unmapped. Its results and errors are Run's; it is not safe for
+// concurrent use. Program.Run and Runner.Run share one body (exec). Both
+// keep pointer stores out of the common path, since each costs a
+// write-barrier check.
+//
 // Defaults: little-endian, 512-byte frames, 8 frames (the entry frame
 // included).
 //
@@ -126,10 +137,11 @@
 // # Other engines
 //
 // Native-code engines use the same runtime: AcquireMemory/ReleaseMemory
-// for the region table and stack of a run (Memory.EngineState keeps the
-// engine's own state of a run pooled with it, so a run takes one pooled
-// object, not two), CheckEnv before a run, EntryRegs for r1, r2 and r10 at
-// entry, Resolved for the program with resolved lddw constants, Facts for
-// what the verifier proved, and must return the same *Error for the same
-// failure.
+// for the region table and stack of a pooled run (Memory.EngineState keeps
+// the engine's own state of a run pooled with it, so a run takes one pooled
+// object, not two), NewMemory and ResetMemory for the Memory a Runner
+// owns, CheckEnv before a run (ResetMemory does it), EntryRegs for r1, r2
+// and r10 at entry, Resolved for the program with resolved lddw constants,
+// Facts for what the verifier proved, and must return the same *Error for
+// the same failure.
 package vm
