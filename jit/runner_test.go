@@ -294,3 +294,81 @@ func TestRunnerClosed(t *testing.T) {
 		t.Fatalf("run after Close: %v", err)
 	}
 }
+
+// sharedEnvs returns env number i of a set that shares the buffers of bufs
+// (two of 8 and 4 bytes): runs differ only in how they map the same memory.
+func sharedEnvs(i int, bufs *[2][]byte) *vm.Env {
+	a, b := bufs[0], bufs[1]
+	switch i {
+	case 0:
+		return &vm.Env{Mem: a}
+	case 1:
+		return &vm.Env{Mem: a, MemReadOnly: true}
+	case 2:
+		return &vm.Env{Mem: a[:4]}
+	case 3:
+		return &vm.Env{Mem: a[2:]}
+	case 4:
+		return &vm.Env{Context: a}
+	case 5:
+		return &vm.Env{Context: a, ContextReadOnly: true}
+	case 6:
+		return &vm.Env{Mem: b, Context: a}
+	case 7:
+		return &vm.Env{}
+	case 8:
+		return nil
+	case 9:
+		return &vm.Env{Mem: a[:0]}
+	case 10:
+		return &vm.Env{Mem: a, Budget: 3}
+	case 11:
+		return &vm.Env{Mem: a, Regions: []vm.Region{{Data: b, Perm: vm.PermRW}}}
+	case 12:
+		return &vm.Env{Mem: a, Value: uint64(5)}
+	case 13:
+		return &vm.Env{Context: a[:7]}
+	case 14:
+		return &vm.Env{Mem: b, Context: a, ContextReadOnly: true}
+	}
+	return nil
+}
+
+const nSharedEnvs = 15
+
+// TestRunnerSameMemory is TestRunnerReuse with envs that map the same
+// buffers in different ways, so that a Runner cannot tell them apart by
+// their memory alone. Each side has its own buffers, which must stay equal.
+func TestRunnerSameMemory(t *testing.T) {
+	var tail vm.Executable
+	hs := runnerHelpers(&tail)
+	target, err := vm.Load(mustAssemble(t, "call 21\nexit"), &vm.Options{Helpers: hs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	targets := engines(t, target)
+	newBufs := func() *[2][]byte { return &[2][]byte{{1, 2, 3, 4, 5, 6, 7, 8}, {9, 10, 11, 12}} }
+	for _, pr := range runnerPrograms {
+		vp, err := vm.Load(mustAssemble(t, pr.src), &vm.Options{Helpers: hs, ContextSize: pr.ctxSize})
+		if err != nil {
+			t.Fatalf("%s: %v", pr.name, err)
+		}
+		for name, x := range engines(t, vp) {
+			tail = targets[name]
+			r := x.NewRunner()
+			bufR, bufF := newBufs(), newBufs()
+			n := 0
+			for i := 0; i < nSharedEnvs; i++ {
+				for j := 0; j < nSharedEnvs; j++ {
+					for _, e := range [3]int{i, j, j} {
+						n++
+						what := fmt.Sprintf("%s/%s run %d (env %d)", pr.name, name, n, e)
+						resR, errR := r.Run(sharedEnvs(e, bufR))
+						resF, errF := x.NewRunner().Run(sharedEnvs(e, bufF))
+						sameRun(t, what+" runner/fresh", resR, errR, resF, errF, fmt.Sprintf("%x", *bufR), fmt.Sprintf("%x", *bufF))
+					}
+				}
+			}
+		}
+	}
+}

@@ -67,6 +67,7 @@ type Memory struct {
 	EngineState any
 
 	stackDirty bool    // the stack may hold bytes written since it was cleared
+	reuse      bool    // ResetMemory made the table and only the stack may have changed since
 	next       int     // next free region id for Map
 	stack      []byte  // the stack region, StackSize*MaxCallDepth bytes
 	frames     []frame // saved caller state of local calls (interpreter)
@@ -93,6 +94,7 @@ func (m *Memory) Map(data []byte, perm Perm) (uint64, error) {
 	}
 	id := m.next
 	m.next++
+	m.reuse = false
 	m.Regions[id] = Region{Data: data, Perm: perm}
 	return Addr(uint32(id), 0), nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"unsafe"
 
 	"github.com/iovm/iovm/isa"
 	"github.com/iovm/iovm/verifier"
@@ -313,6 +314,22 @@ func (p *Program) NewMemory() *Memory {
 // returns the error of CheckEnv(env): m must not be run then. m must not
 // be in use by another run.
 func (p *Program) ResetMemory(m *Memory, env *Env) error {
+	if env != nil && m.reuse && !m.stackDirty && len(env.Regions) == 0 &&
+		sameRegion(&m.Regions[RegionInput], env.Mem, env.MemReadOnly) &&
+		sameRegion(&m.Regions[RegionContext], env.Context, env.ContextReadOnly) {
+		return nil // m is as the previous run, on the same memory, left it
+	}
+	return p.resetMemory(m, env)
+}
+
+// sameRegion reports whether r maps b with the permission readOnly gives
+// (both unmapped when b is nil).
+func sameRegion(r *Region, b []byte, readOnly bool) bool {
+	return unsafe.SliceData(r.Data) == unsafe.SliceData(b) && len(r.Data) == len(b) && (b == nil || r.Perm == permOf(readOnly))
+}
+
+// resetMemory is ResetMemory past its fast path.
+func (p *Program) resetMemory(m *Memory, env *Env) error {
 	if env == nil {
 		env = &emptyEnv
 	}
@@ -358,6 +375,9 @@ func (p *Program) ResetMemory(m *Memory, env *Env) error {
 		r[i] = Region{}
 	}
 	m.next = n
+	// Runs without helpers change nothing in m but the stack, so the next
+	// run on the same memory finds m ready.
+	m.reuse = !p.callsHelpers && err == nil && len(env.Regions) == 0
 	return err
 }
 
@@ -396,6 +416,7 @@ func (p *Program) ReleaseMemory(m *Memory) {
 		r[i] = Region{}
 	}
 	m.next = RegionFirstUser
+	m.reuse = false
 	m.Value = nil
 	m.Env = nil
 	m.Caller = nil
