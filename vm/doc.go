@@ -19,8 +19,8 @@
 // cleared only when a run may have written it, the input, context and
 // regions are stored only when they differ, and regions helpers mapped
 // are unmapped. Its results and errors are Run's; it is not safe for
-// concurrent use. Program.Run and Runner.Run share one body (exec). Both
-// keep pointer stores out of the common path, since each costs a
+// concurrent use. Program.Run runs through a Runner on a pooled Memory.
+// Both keep pointer stores out of the common path, since each costs a
 // write-barrier check.
 //
 // Defaults: little-endian, 512-byte frames, 8 frames (the entry frame

@@ -15,7 +15,8 @@ func (p *Program) Run(env *Env) (Result, error) {
 	if m == nil {
 		m = p.NewMemory()
 	}
-	res, err := p.exec(m, env)
+	r := runner{p: p, m: m}
+	res, err := r.Run(env)
 	p.ReleaseMemory(m)
 	return res, err
 }
@@ -201,8 +202,10 @@ func (st *state) ret(regs *[16]uint64) int {
 	return f.ret
 }
 
-// exec checks env, prepares m for it (ResetMemory) and runs the program.
-func (p *Program) exec(m *Memory, env *Env) (Result, error) {
+// Run checks env, prepares r's Memory for it (ResetMemory) and runs the
+// program. Program.Run runs through a runner on a pooled Memory.
+func (r *runner) Run(env *Env) (Result, error) {
+	p, m := r.p, r.m
 	if err := p.ResetMemory(m, env); err != nil {
 		return Result{}, err
 	}
@@ -229,7 +232,7 @@ func (p *Program) exec(m *Memory, env *Env) (Result, error) {
 	return Result{R0: regs[0], Insns: n}, nil
 }
 
-// runTraced is exec's run with Env.Trace set.
+// runTraced is runner.Run's run with Env.Trace set.
 //
 //go:noinline
 func (p *Program) runTraced(m *Memory, env *Env) (Result, error) {
