@@ -317,7 +317,14 @@ func (p *Program) ResetMemory(m *Memory, env *Env) error {
 	if env != nil && m.reuse && !m.stackDirty && len(env.Regions) == 0 &&
 		sameRegion(&m.Regions[RegionInput], env.Mem, env.MemReadOnly) &&
 		sameRegion(&m.Regions[RegionContext], env.Context, env.ContextReadOnly) {
-		return nil // m is as the previous run, on the same memory, left it
+		// m is as the previous run, on the same memory, left it.
+		if m.Env != env {
+			m.Env = env
+		}
+		if env.Value != nil || m.Value != nil {
+			m.Value = env.Value
+		}
+		return nil
 	}
 	return p.resetMemory(m, env)
 }
@@ -409,9 +416,11 @@ func permOf(readOnly bool) Perm {
 // used afterwards.
 func (p *Program) ReleaseMemory(m *Memory) {
 	// Drop the run's references (the pool may keep m until the next
-	// garbage collections); ResetMemory redoes the rest.
+	// garbage collections) and undo what code that held m may have
+	// changed; ResetMemory redoes the rest.
 	r := &m.Regions
-	r[RegionInput], r[RegionContext] = Region{}, Region{}
+	r[RegionNone], r[RegionInput], r[RegionContext] = Region{}, Region{}, Region{}
+	r[RegionStack] = Region{Data: m.stack, Perm: PermRW}
 	for i := RegionFirstUser; i < m.next; i++ {
 		r[i] = Region{}
 	}
@@ -420,6 +429,8 @@ func (p *Program) ReleaseMemory(m *Memory) {
 	m.Value = nil
 	m.Env = nil
 	m.Caller = nil
+	m.Order = p.opts.Order
+	m.big = p.opts.Order == binary.BigEndian
 	p.pool.Put(m)
 }
 
