@@ -227,9 +227,9 @@ func (r *runner) Run(env *vm.Env) (vm.Result, error) {
 	st.hostFP = st.stackBase + uint64(uint32(r10))
 	st.depth = 0
 	st.resume = uint64(p.start)
-	st.remaining = math.MaxUint64
+	budget := uint64(math.MaxUint64)
 	if env != nil && env.Budget != 0 {
-		st.remaining = env.Budget
+		budget = env.Budget
 	}
 	st.extra = 0
 	if st.cbErr != nil {
@@ -240,12 +240,12 @@ func (r *runner) Run(env *vm.Env) (vm.Result, error) {
 		m.Caller = &st.cb
 	}
 	// The first entry is inline: most runs end there.
-	give := min(st.remaining, p.quantum)
+	give := min(budget, p.quantum)
 	st.count = give
 	enter(p.entry, st)
 	used := give - st.count
 	st.insns = used
-	st.remaining -= used
+	st.remaining = budget - used
 	if st.reason != ExitDone {
 		if _, err := p.exits(st, m); err != nil {
 			runtime.KeepAlive(p)
