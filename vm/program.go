@@ -314,7 +314,10 @@ func (p *Program) NewMemory() *Memory {
 // returns the error of CheckEnv(env): m must not be run then. m must not
 // be in use by another run.
 func (p *Program) ResetMemory(m *Memory, env *Env) error {
-	if env != nil && m.reuse && !m.stackDirty && len(env.Regions) == 0 &&
+	if env == nil {
+		env = &emptyEnv
+	}
+	if m.reuse && !m.stackDirty && len(env.Regions) == 0 &&
 		sameRegion(&m.Regions[RegionInput], env.Mem, env.MemReadOnly) &&
 		sameRegion(&m.Regions[RegionContext], env.Context, env.ContextReadOnly) {
 		// m is as the previous run, on the same memory, left it.
@@ -337,9 +340,6 @@ func sameRegion(r *Region, b []byte, readOnly bool) bool {
 
 // resetMemory is ResetMemory past its fast path.
 func (p *Program) resetMemory(m *Memory, env *Env) error {
-	if env == nil {
-		env = &emptyEnv
-	}
 	var err error
 	if len(env.Regions) > p.maxEnvRegions || len(env.Context) < p.opts.ContextSize {
 		err = p.envError(env)
