@@ -219,7 +219,16 @@ func (r *runner) Run(env *vm.Env) (vm.Result, error) {
 		}
 	}
 	r1, r2, r10 := p.vp.EntryRegs(m)
-	st.regs = [11]uint64{1: r1, 2: r2, 10: r10}
+	if st.regsDirty {
+		st.regs = [11]uint64{1: r1, 2: r2, 10: r10}
+		st.regsDirty = false
+	} else {
+		// r3..r9 are still the zeros of a previous setup: the run after
+		// it ended at its first exit, which stores r0 only. (Zeroing
+		// them again costs more: native code's loads of words of the
+		// wide stores stall.)
+		st.regs[0], st.regs[1], st.regs[2], st.regs[10] = 0, r1, r2, r10
+	}
 	st.entryR = r1 >> 32
 	if st.entryR == 0 || st.entryR >= vm.MaxRegions {
 		st.entryR = vm.RegionInput
@@ -247,6 +256,7 @@ func (r *runner) Run(env *vm.Env) (vm.Result, error) {
 	st.insns = used
 	st.remaining = budget - used
 	if st.reason != ExitDone {
+		st.regsDirty = true // exits store every register; callbacks set them
 		if _, err := p.exits(st, m); err != nil {
 			runtime.KeepAlive(p)
 			return vm.Result{Insns: st.insns}, err

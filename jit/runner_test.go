@@ -83,6 +83,8 @@ var runnerPrograms = []struct {
 	{"map", "jne %r2, 0, skip\nmov %r1, 7\ncall 20\nldxb %r4, [%r0+0]\nskip:\nlddw %r3, 0x400000000\nldxb %r0, [%r3+0]\nexit", 0},
 	{"map-many", "mov %r6, 70\nloop:\nmov %r1, %r6\ncall 20\nsub %r6, 1\njne %r6, 0, loop\nlddw %r3, 0x3f00000000\nldxb %r0, [%r3+0]\nexit", 0},
 	{"value", "call 21\nexit", 0},
+	{"uninit-regs", "mov %r0, %r3\nadd %r0, %r4\nadd %r0, %r5\nadd %r0, %r6\nadd %r0, %r7\nadd %r0, %r8\nadd %r0, %r9\njeq %r2, 0, done\nmov %r3, 3\nmov %r6, 6\nmov %r9, 9\ncall 21\nmov %r8, 8\nmov %r0, 0\nloop:\nadd %r0, 1\njlt %r0, 3, loop\ndone:\nexit", 0},
+	{"uninit-regs-nohelper", "mov %r0, %r3\nadd %r0, %r6\nadd %r0, %r9\njeq %r2, 0, done\nmov %r3, 3\nmov %r6, 6\nmov %r9, 9\nmov %r0, 0\nloop:\nadd %r0, 1\njlt %r0, 3, loop\ndone:\nexit", 0},
 	{"map-unless-value", "call 21\nand %r0, 0xff\njne %r0, 0, skip\nmov %r1, 7\ncall 20\nskip:\nlddw %r3, 0x400000000\nldxb %r0, [%r3+0]\nexit", 0},
 	{"stack-helper", "ldxdw %r6, [%r10-8]\njeq %r2, 0, done\nmov %r1, %r10\nadd %r1, -8\ncall 22\ndone:\nmov %r0, %r6\nexit", 0},
 	{"tail", "call 24\nadd %r0, 1\nexit", 0},
