@@ -68,6 +68,7 @@ type amd64Backend struct {
 	fixups []fixup
 	later  []func()
 	exit   Label // common exit path
+	start  int   // offset of the first-entry stub
 }
 
 func (b *amd64Backend) Arch() string { return "amd64" }
@@ -110,6 +111,18 @@ func (b *amd64Backend) Finish() ([]byte, error) {
 }
 
 func (b *amd64Backend) Entry() {
+	b.entry(false)
+	b.start = b.a.Len()
+	b.entry(true) // falls through to pc 0
+}
+
+// StartStub implements Starter.
+func (b *amd64Backend) StartStub() int { return b.start }
+
+// entry emits an entry stub. The first entry of a run (start) needs only
+// r1, r2 and r10 from the state (the other registers are 0) and goes on to
+// pc 0; the others reload every register and jump to state.resume.
+func (b *amd64Backend) entry(start bool) {
 	a := &b.a
 	a.Load(x.RAX, fm(fState), 8, false)
 	a.Load(x.RCX, x.M(x.RAX, stMem), 8, false)
@@ -119,6 +132,10 @@ func (b *amd64Backend) Entry() {
 	a.Load(x.RCX, x.M(x.RAX, stRegs+80), 8, false)
 	a.Store(fm(fR10), x.RCX, 8)
 	for i, r := range amd64Regs {
+		if start && i != 1 && i != 2 {
+			a.ALURR(x.XOR, false, r, r)
+			continue
+		}
 		a.Load(r, x.M(x.RAX, int32(stRegs+8*i)), 8, false)
 	}
 	a.Load(aCnt, x.M(x.RAX, stCount), 8, false)
@@ -148,7 +165,9 @@ func (b *amd64Backend) Entry() {
 			a.Store(fm(specSlot(sp, specLenR+8*int32(i))), x.RCX, 8)
 		}
 	}
-	a.JmpM(x.M(x.RAX, stResume)) // rax is still the state pointer
+	if !start {
+		a.JmpM(x.M(x.RAX, stResume)) // rax is still the state pointer
+	}
 }
 
 // cmovZero emits r = 0 if ZF is set, keeping the flags of the test before.

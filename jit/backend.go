@@ -75,6 +75,15 @@ type Grouper interface {
 	GroupCheck(g Group)
 }
 
+// Starter is implemented by backends whose Entry ends with a stub for
+// the first entry of a run, which falls through to pc 0: it loads r1, r2,
+// r10 and the counter from the state, zeroes the other registers and does
+// not read state.resume. Without it, runs enter at offset 0.
+type Starter interface {
+	// StartStub returns the offset of that stub (after Entry).
+	StartStub() int
+}
+
 // Spec names the region a Checked access or a Group is expected to
 // touch, from a cheap analysis of where its base register comes from. A
 // backend may test that region first (a compare against cached bounds)

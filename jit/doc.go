@@ -62,8 +62,11 @@
 // stores pointers only when they change. The first entry into native code
 // is inline in that body and most runs end there; the exits loop handles
 // everything else out of line. The entry stub fills only the Spec caches
-// the program uses (Config.Specs), so a program without speculated
-// accesses enters with register loads only.
+// the program uses (Config.Specs), and a backend may add a stub for the
+// first entry of a run (Starter: amd64) that loads only r1, r2 and r10,
+// zeroes the other registers and falls through to pc 0. The state's
+// r3..r9 are zeroed only after a run that went past its first exit (the
+// exit of a run that ends there stores r0 only).
 //
 // # Memory checks
 //

@@ -46,6 +46,7 @@ type Program struct {
 	code    *code
 	exec    []byte
 	entry   uintptr // address of the entry stub
+	begin   uintptr // address of the first entry of a run (Starter), else entry
 	start   uintptr // address of the code of pc 0
 	quantum uint64
 	closed  atomic.Bool
@@ -126,6 +127,10 @@ func Compile(p *vm.Program, opts *Options) (*Program, error) {
 	}
 	base := uintptr(unsafe.Pointer(unsafe.SliceData(exec)))
 	jp.entry = base
+	jp.begin = base
+	if c.begin >= 0 {
+		jp.begin = base + uintptr(c.begin)
+	}
 	jp.start = base + uintptr(c.start)
 	runtime.SetFinalizer(jp, (*Program).Close)
 	return jp, nil
@@ -251,7 +256,7 @@ func (r *runner) Run(env *vm.Env) (vm.Result, error) {
 	// The first entry is inline: most runs end there.
 	give := min(budget, p.quantum)
 	st.count = give
-	enter(p.entry, st)
+	enter(p.begin, st)
 	used := give - st.count
 	st.insns = used
 	st.remaining = budget - used

@@ -23,6 +23,7 @@ type code struct {
 	// slot of a lddw); pcOff[len] is the end of the main code.
 	pcOff []int
 	start int   // offset of the code of pc 0
+	begin int   // offset of the first-entry stub (Starter), -1 without
 	cbRet int   // offset of the stub a callback's exit returns to
 	block []int // block[pc] = size in instructions of the block starting at pc (0 if not a leader)
 }
@@ -111,6 +112,10 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 	}
 	be.Entry()
 	c.start = be.Offset()
+	c.begin = -1
+	if s, ok := be.(Starter); ok {
+		c.begin = s.StartStub()
+	}
 	for pc := 0; pc < n; pc++ {
 		if p.IsContinuation(pc) {
 			c.pcOff[pc] = -1
