@@ -64,9 +64,8 @@
 // everything else out of line. The entry stub fills only the Spec caches
 // the program uses (Config.Specs), and a backend may add a stub for the
 // first entry of a run (Starter: amd64) that loads only r1, r2 and r10,
-// zeroes the other registers and falls through to pc 0. The state's
-// r3..r9 are zeroed only after a run that went past its first exit (the
-// exit of a run that ends there stores r0 only).
+// zeroes the other registers and falls through to pc 0, so Go sets only
+// those three in the state.
 //
 // # Memory checks
 //

@@ -224,15 +224,13 @@ func (r *runner) Run(env *vm.Env) (vm.Result, error) {
 		}
 	}
 	r1, r2, r10 := p.vp.EntryRegs(m)
-	if st.regsDirty {
-		st.regs = [11]uint64{1: r1, 2: r2, 10: r10}
-		st.regsDirty = false
-	} else {
-		// r3..r9 are still the zeros of a previous setup: the run after
-		// it ended at its first exit, which stores r0 only. (Zeroing
-		// them again costs more: native code's loads of words of the
+	if p.begin != p.entry {
+		// The first-entry stub zeroes the other registers. (Zeroing
+		// them here costs more: native code's loads of halves of the
 		// wide stores stall.)
-		st.regs[0], st.regs[1], st.regs[2], st.regs[10] = 0, r1, r2, r10
+		st.regs[1], st.regs[2], st.regs[10] = r1, r2, r10
+	} else {
+		st.regs = [11]uint64{1: r1, 2: r2, 10: r10}
 	}
 	st.entryR = r1 >> 32
 	if st.entryR == 0 || st.entryR >= vm.MaxRegions {
@@ -261,7 +259,6 @@ func (r *runner) Run(env *vm.Env) (vm.Result, error) {
 	st.insns = used
 	st.remaining = budget - used
 	if st.reason != ExitDone {
-		st.regsDirty = true // exits store every register; callbacks set them
 		if _, err := p.exits(st, m); err != nil {
 			runtime.KeepAlive(p)
 			return vm.Result{Insns: st.insns}, err

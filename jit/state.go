@@ -28,7 +28,6 @@ type state struct {
 	insns     uint64     // instructions charged so far
 	extra     uint64     // added to the next entry's counter (a block larger than the quantum)
 	cbErr     *vm.Error  // the fault of a callback, which ends the run
-	regsDirty bool       // regs[3..9] may not be 0 (a run went past its first exit)
 	cb        caller     // Memory.Caller of the run
 }
 
