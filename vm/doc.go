@@ -16,10 +16,11 @@
 // (Executable.NewRunner) instead: it owns a Memory, so its runs skip the
 // pool (whose Get and Put are most of the fixed cost of a short run), and
 // it redoes only what the previous run may have changed: the stack is
-// cleared only when a run may have written it, the input, context and
-// regions are stored only when they differ, and regions helpers mapped
-// are unmapped. Its results and errors are Run's; it is not safe for
-// concurrent use. Program.Run runs through a Runner on a pooled Memory.
+// cleared only when a run may have written it, regions helpers mapped are
+// unmapped, and a run of a program without stores and helper calls on the
+// same input and context memory as the previous one (and no Env.Regions)
+// finds the region table ready. Its results and errors are Run's; it is
+// not safe for concurrent use. Program.Run runs through a Runner on a pooled Memory.
 // Both keep pointer stores out of the common path, since each costs a
 // write-barrier check.
 //

@@ -44,9 +44,9 @@ func SplitAddr(addr uint64) (id uint32, off uint32) { return uint32(addr >> 32),
 
 // Memory is the region table of one run, shared by the engine and the
 // helpers it calls. Regions is indexed by region id. A Memory comes from
-// Program.AcquireMemory and goes back with Program.ReleaseMemory; it belongs
-// to one run (one goroutine) at a time, although the bytes of its regions
-// may be shared with other runs.
+// Program.AcquireMemory and goes back with Program.ReleaseMemory, or from
+// Program.NewMemory for a Runner; it belongs to one run (one goroutine) at
+// a time, although the bytes of its regions may be shared with other runs.
 type Memory struct {
 	Regions [MaxRegions]Region
 	// Order is the program's byte order.
