@@ -6,6 +6,7 @@ import (
 
 	"github.com/iovm/iovm/isa"
 	x "github.com/iovm/iovm/jit/amd64"
+	"github.com/iovm/iovm/vm"
 )
 
 // The amd64 backend.
@@ -24,7 +25,8 @@ import (
 //	[rsp+40] aux of an exit
 //	[rsp+48] resume address of an exit
 //	[rsp+56] host base of the current access group (Grouper), 0 if its check failed
-//	[rsp+64] cached bounds of the region of r1 at entry and of the stack (Spec)
+//	[rsp+128] state.cache (see fillCache): region deltas and permissions,
+//	          bounds of the speculated regions (Spec), copied at entry
 //
 // rsp and rbp are never changed (the Go runtime's unwinder and profiler may
 // look at them when a signal lands in native code); nothing is pushed.
@@ -41,20 +43,21 @@ const (
 	fR10    = 32
 	fAux    = 40
 	fResume = 48
-	fGroup  = 56 // host address of base+0 of the current access group, or 0
-	// Cached bounds of the speculated regions (Spec): for each, id<<32,
-	// the data pointer, and the length readable and writable (0 without
-	// the permission). Filled by the entry stub.
-	fSpec     = 64 // SpecEntry at fSpec, SpecStack at fSpec+32
-	specBase  = 0
-	specData  = 8
-	specLenR  = 16
-	specLenW  = 24
-	specBytes = 32
+	fGroup  = 56  // host address of base+0 of the current access group, or 0
+	fCache  = 128 // state.cache; the trampoline's frame must hold it
 )
 
-// specSlot returns the frame offset of field f of the cache of Spec sp.
-func specSlot(sp Spec, f int32) int32 { return fSpec + int32(sp-1)*specBytes + f }
+// amd64Frame is the size of the trampoline's locals (enter_amd64.s), which
+// native code sees at [rsp+8] up.
+const amd64Frame = 384
+
+var _ [amd64Frame + 8 - fCache - 8*cacheLen]struct{} // the cache fits
+
+// cslot returns the frame offset of word i of state.cache.
+func cslot(i int) int32 { return fCache + 8*int32(i) }
+
+// specSlot returns the frame offset of field f (cs*) of the cache of Spec sp.
+func specSlot(sp Spec, f int) int32 { return cslot(cSpec + int(sp-1)*cSpecLen + f) }
 
 type fixup struct {
 	pos int
@@ -68,12 +71,15 @@ type amd64Backend struct {
 	fixups []fixup
 	later  []func()
 	exit   Label // common exit path
+	// groupPC is the pc of the last group checked with GroupCheckJump:
+	// its first member, which follows the check with the base in rax.
+	groupPC int
 }
 
 func (b *amd64Backend) Arch() string { return "amd64" }
 
 func (b *amd64Backend) Begin(cfg *Config) {
-	*b = amd64Backend{cfg: cfg}
+	*b = amd64Backend{cfg: cfg, groupPC: -1}
 	b.exit = b.NewLabel()
 }
 
@@ -118,42 +124,16 @@ func (b *amd64Backend) Entry() {
 	a.Store(fm(fHostFP), x.RCX, 8)
 	a.Load(x.RCX, x.M(x.RAX, stRegs+80), 8, false)
 	a.Store(fm(fR10), x.RCX, 8)
+	a.StoreImm(fm(fGroup), 0, 8) // a group entered mid-way checks each access
+	a.Lea(x.RSI, x.M(x.RAX, stCache))
+	a.Lea(x.RDI, fm(fCache))
+	a.MovRI32(x.RCX, cacheLen)
+	a.RepMovsq()
 	for i, r := range amd64Regs {
 		a.Load(r, x.M(x.RAX, int32(stRegs+8*i)), 8, false)
 	}
 	a.Load(aCnt, x.M(x.RAX, stCount), 8, false)
-	a.StoreImm(fm(fGroup), 0, 8) // a group entered mid-way checks each access
-	// Spec caches: the region of r1 at entry, then the stack.
-	for _, sp := range []Spec{SpecEntry, SpecStack} {
-		if sp == SpecEntry {
-			a.Load(x.RDX, x.M(x.RAX, stEntryR), 8, false)
-		} else {
-			a.MovRI32(x.RDX, 1)
-		}
-		a.MovRR(true, x.RCX, x.RDX)
-		a.ShiftRI(x.SHL, true, x.RCX, 32)
-		a.Store(fm(specSlot(sp, specBase)), x.RCX, 8)
-		a.ShiftRI(x.SHL, false, x.RDX, 5)
-		a.ALURM(x.ADD, true, x.RDX, fm(fMem)) // &Regions[id]
-		a.Load(x.RCX, x.M(x.RDX, 0), 8, false)
-		a.Store(fm(specSlot(sp, specData)), x.RCX, 8)
-		for i, perm := range []uint8{1, 2} {
-			a.Load(x.RCX, x.M(x.RDX, 8), 8, false)
-			a.TestMI8(x.M(x.RDX, 24), perm)
-			b.cmovZero(x.RCX)
-			a.Store(fm(specSlot(sp, specLenR+8*int32(i))), x.RCX, 8)
-		}
-	}
-	a.Load(x.RAX, fm(fState), 8, false)
 	a.JmpM(x.M(x.RAX, stResume))
-}
-
-// cmovZero emits r = 0 if ZF is set, keeping the flags of the test before.
-func (b *amd64Backend) cmovZero(r x.Reg) {
-	skip := b.NewLabel()
-	b.jcc(x.CondNE, skip)
-	b.a.MovRI32(r, 0)
-	b.Bind(skip)
 }
 
 // emitExit emits the common exit path: rcx = pc, rdx = reason, rax =
@@ -442,22 +422,32 @@ func (b *amd64Backend) addr(ac Access, atomic bool) x.Mem {
 		a.Load(x.RAX, fm(fHostFP), 8, false)
 		return x.M(x.RAX, int32(ac.Off))
 	}
+	if (ac.Mode == Proven || ac.Mode == WriteChecked) && ac.Region != 0 && !atomic {
+		// host = addr + delta of the region (the verifier proved the id
+		// and the bounds).
+		if ac.Mode == WriteChecked {
+			a.TestMI8(fm(cslot(cPerm+int(ac.Region)-vm.RegionInput)), uint8(vm.PermWrite))
+			b.jcc(x.CondE, ac.Fault)
+		}
+		base := b.read(ac.Base, x.RDX)
+		a.Load(x.RAX, fm(cslot(cDelta+int(ac.Region)-vm.RegionStack)), 8, false)
+		return x.MI(x.RAX, base, 1, int32(ac.Off))
+	}
 	if ac.Mode == Checked && ac.Spec != SpecNone && !atomic {
-		// The guessed region first: offset = addr - id<<32 (no borrow),
-		// offset+size within the cached length; else the full check.
+		// The guessed region first: off = addr - id<<32 is below the
+		// cached limit for this size and direction (one unsigned compare
+		// catches both ends); else the full check.
 		slow, join := b.NewLabel(), b.NewLabel()
 		base := b.read(ac.Base, x.RAX)
 		a.Lea(x.RAX, x.M(base, int32(ac.Off)))
-		a.ALURM(x.SUB, true, x.RAX, fm(specSlot(ac.Spec, specBase)))
-		b.jcc(x.CondB, slow)
-		a.Lea(x.RDX, x.M(x.RAX, int32(ac.Size)))
-		lenSlot := specLenR
+		a.ALURM(x.SUB, true, x.RAX, fm(specSlot(ac.Spec, csBase)))
+		lim := csLimR
 		if ac.Write {
-			lenSlot = specLenW
+			lim = csLimW
 		}
-		a.ALURM(x.CMP, true, x.RDX, fm(specSlot(ac.Spec, int32(lenSlot))))
-		b.jcc(x.CondA, slow)
-		a.ALURM(x.ADD, true, x.RAX, fm(specSlot(ac.Spec, specData)))
+		a.ALURM(x.CMP, true, x.RAX, fm(specSlot(ac.Spec, lim+bits.TrailingZeros(uint(ac.Size)))))
+		b.jcc(x.CondAE, slow)
+		a.ALURM(x.ADD, true, x.RAX, fm(specSlot(ac.Spec, csData)))
 		b.Bind(join)
 		b.later = append(b.later, func() {
 			b.Bind(slow)
@@ -505,34 +495,49 @@ func (b *amd64Backend) addr(ac Access, atomic bool) x.Mem {
 
 // GroupCheck implements Grouper.
 func (b *amd64Backend) GroupCheck(g Group) {
-	a := &b.a
 	fail, done := b.NewLabel(), b.NewLabel()
+	b.GroupCheckJump(g, fail)
+	b.Bind(done)
+	b.later = append(b.later, func() {
+		b.Bind(fail)
+		b.a.StoreImm(fm(fGroup), 0, 8)
+		b.jmp(done)
+	})
+}
+
+// GroupCheckJump implements GroupJumper.
+func (b *amd64Backend) GroupCheckJump(g Group, fail Label) {
+	a := &b.a
+	b.groupPC = g.PC
+	lenSlot := csLenR
+	switch {
+	case g.Read && g.Write:
+		lenSlot = csLenRW
+	case g.Write:
+		lenSlot = csLenW
+	}
 	if g.Spec != SpecNone {
 		// The guessed region first (see addr), else the full check below.
-		full := b.NewLabel()
+		full, done := b.NewLabel(), b.NewLabel()
 		base := b.read(g.Base, x.RAX)
 		a.Lea(x.RAX, x.M(base, int32(g.MinOff)))
-		a.ALURM(x.SUB, true, x.RAX, fm(specSlot(g.Spec, specBase)))
+		a.ALURM(x.SUB, true, x.RAX, fm(specSlot(g.Spec, csBase)))
 		b.jcc(x.CondB, full)
 		a.Lea(x.RDX, x.M(x.RAX, int32(g.Span)))
-		if g.Read {
-			a.ALURM(x.CMP, true, x.RDX, fm(specSlot(g.Spec, specLenR)))
-			b.jcc(x.CondA, full)
+		a.ALURM(x.CMP, true, x.RDX, fm(specSlot(g.Spec, lenSlot)))
+		b.jcc(x.CondA, full)
+		a.ALURM(x.ADD, true, x.RAX, fm(specSlot(g.Spec, csData)))
+		if g.MinOff != 0 {
+			a.Lea(x.RAX, x.M(x.RAX, -int32(g.MinOff)))
 		}
-		if g.Write {
-			a.ALURM(x.CMP, true, x.RDX, fm(specSlot(g.Spec, specLenW)))
-			b.jcc(x.CondA, full)
-		}
-		a.ALURM(x.ADD, true, x.RAX, fm(specSlot(g.Spec, specData)))
-		a.Lea(x.RAX, x.M(x.RAX, -int32(g.MinOff)))
 		a.Store(fm(fGroup), x.RAX, 8)
+		b.Bind(done)
 		b.later = append(b.later, func() {
 			b.Bind(full)
 			g.Spec = SpecNone
-			b.GroupCheck(g)
+			b.GroupCheckJump(g, fail)
 			b.jmp(done)
 		})
-		b.Bind(done)
 		return
 	}
 	base := b.read(g.Base, x.RAX)
@@ -558,20 +563,18 @@ func (b *amd64Backend) GroupCheck(g Group) {
 	a.ALURM(x.ADD, true, x.RAX, x.M(x.RDX, 0))
 	a.Lea(x.RAX, x.M(x.RAX, -int32(g.Span)-int32(g.MinOff)))
 	a.Store(fm(fGroup), x.RAX, 8)
-	b.Bind(done)
-	b.later = append(b.later, func() {
-		b.Bind(fail)
-		a.StoreImm(fm(fGroup), 0, 8)
-		b.jmp(done)
-	})
 }
 
 // grouped emits the fast path of a grouped access: the group's saved
-// base, or a jump to slow when the group's check failed.
+// base, or a jump to slow when the group's check failed (Grouped only).
 func (b *amd64Backend) grouped(ac Access, slow Label) x.Mem {
-	b.a.Load(x.RAX, fm(fGroup), 8, false)
-	b.a.TestRR(true, x.RAX, x.RAX)
-	b.jcc(x.CondE, slow)
+	if ac.Mode != GroupedFast || ac.PC != b.groupPC {
+		b.a.Load(x.RAX, fm(fGroup), 8, false)
+	} // else the group's check right before left the base in rax
+	if ac.Mode == Grouped {
+		b.a.TestRR(true, x.RAX, x.RAX)
+		b.jcc(x.CondE, slow)
+	}
 	return x.M(x.RAX, int32(ac.Off))
 }
 
@@ -588,6 +591,8 @@ func (b *amd64Backend) Load(ac Access, dst uint8, signed bool) {
 			b.Load(ac, dst, signed)
 			b.jmp(back)
 		})
+	} else if ac.Mode == GroupedFast {
+		m = b.grouped(ac, NoLabel)
 	} else {
 		m = b.addr(ac, false)
 	}
@@ -679,6 +684,8 @@ func (b *amd64Backend) Store(ac Access, src Operand) {
 			b.Store(ac, src)
 			b.jmp(back)
 		})
+	} else if ac.Mode == GroupedFast {
+		m = b.grouped(ac, NoLabel)
 	} else {
 		m = b.addr(ac, false)
 	}

@@ -732,6 +732,9 @@ func (b *arm64Backend) Load(ac Access, dst uint8, signed bool) {
 
 func (b *arm64Backend) Store(ac Access, src Operand) {
 	a := &b.a
+	if ac.Mode == WriteChecked {
+		ac.Mode = Checked // the bounds check costs little more than the permission's here
+	}
 	// The value first, in t5 when it needs work: addr uses t0..t4.
 	var v a64.Reg
 	switch {

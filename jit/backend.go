@@ -48,6 +48,15 @@ const (
 	// group's check passed, the access uses the host base it saved; else it
 	// is done as Checked, out of line.
 	Grouped
+	// WriteChecked: a store the verifier proved in bounds of Region (the
+	// input or the context), whose write permission is chosen per run
+	// (vm.Env MemReadOnly, ContextReadOnly): translate without bound
+	// checks, check only the permission and jump to Access.Fault without
+	// it. A backend may treat it as Checked.
+	WriteChecked
+	// GroupedFast: a member of a group whose check jumped elsewhere when it
+	// failed (GroupJumper), so the saved host base is valid here.
+	GroupedFast
 )
 
 // Group is a set of accesses in one basic block through the same base
@@ -73,6 +82,17 @@ type Grouper interface {
 	// MinOff) for the members if the union is in bounds and permitted, or
 	// a marker that sends the members to their own checks.
 	GroupCheck(g Group)
+}
+
+// GroupJumper is implemented by Groupers that can jump to a label when a
+// group's check fails. The lowering then emits the group's instructions
+// twice: with GroupedFast members after the check, and at fail with every
+// member checked on its own (Checked), rejoining after the last member.
+type GroupJumper interface {
+	Grouper
+	// GroupCheckJump emits the check of g before its first member: it
+	// saves the host address of base+0 for the members, or jumps to fail.
+	GroupCheckJump(g Group, fail Label)
 }
 
 // Spec names the region a Checked access or a Group is expected to
@@ -105,6 +125,10 @@ type Access struct {
 	Fault Label
 	// Spec is the likely region of a Checked access.
 	Spec Spec
+	// Region is the region id (vm.RegionStack, RegionInput or
+	// RegionContext) a Proven or WriteChecked access touches, or 0 when
+	// the verifier did not name one of those.
+	Region uint8
 }
 
 // Width is the operand width of an ALU operation or a comparison.

@@ -38,6 +38,13 @@ type lowerer struct {
 	groups map[int]*Group // group of each grouped access, by pc
 	leader map[int]*Group // group whose check precedes pc
 	spec   []Spec         // likely region of the base of the access at pc
+	// With a GroupJumper: last[pc] is the last member of the group led by
+	// pc; slowPC[pc] labels the slow copy of pc (inside a group's span);
+	// slow is set while emitting slow copies (members are Checked there).
+	jumper bool
+	last   map[int]int
+	slowPC map[int]Label
+	slow   bool
 }
 
 // lower compiles p for be.
@@ -105,6 +112,16 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 			}
 		}
 		l.findGroups(c.block, target)
+		_, l.jumper = be.(GroupJumper)
+	}
+	var slowCopies []int // leaders of groups whose slow copy is due
+	if l.jumper {
+		l.slowPC = map[int]Label{}
+		for first, last := range l.last {
+			for pc := first; pc <= last; pc++ {
+				l.slowPC[pc] = be.NewLabel()
+			}
+		}
 	}
 	be.Entry()
 	c.start = be.Offset()
@@ -116,10 +133,21 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 		be.Bind(l.labels[pc])
 		c.pcOff[pc] = be.Offset()
 		if c.block[pc] > 0 {
-			be.Charge(pc, c.block[pc], l.labels[pc])
+			restart := l.labels[pc]
+			if s, ok := l.slowPC[pc]; ok && l.leader[pc] == nil {
+				// Inside a group's span, after its check: a yield here
+				// resumes in the slow copy, which needs no saved base.
+				restart = s
+			}
+			be.Charge(pc, c.block[pc], restart)
 		}
 		if g := l.leader[pc]; g != nil {
-			be.(Grouper).GroupCheck(*g)
+			if l.jumper {
+				be.(GroupJumper).GroupCheckJump(*g, l.slowPC[pc])
+				slowCopies = append(slowCopies, pc)
+			} else {
+				be.(Grouper).GroupCheck(*g)
+			}
 		}
 		if err := l.insn(pc); err != nil {
 			return nil, err
@@ -131,6 +159,26 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 	be.ExitToGo(ExitInvalid, n, Imm(invFallOff), NoLabel)
 	c.cbRet = be.Offset()
 	be.ExitToGo(ExitCallback, n, Imm(0), NoLabel)
+	// Slow copies of group spans: the same instructions, members checked
+	// on their own, then back to the main code after the last member.
+	l.slow = true
+	for _, first := range slowCopies {
+		last := l.last[first]
+		for pc := first; pc <= last; pc++ {
+			if p.IsContinuation(pc) {
+				continue
+			}
+			be.Bind(l.slowPC[pc])
+			if c.block[pc] > 0 && pc != first {
+				be.Charge(pc, c.block[pc], l.slowPC[pc])
+			}
+			if err := l.insn(pc); err != nil {
+				return nil, err
+			}
+		}
+		be.Jump(l.labels[last+p[last].Slots()])
+	}
+	l.slow = false
 	for pc := 0; pc < n; pc++ {
 		if f, ok := l.faults[pc]; ok {
 			be.Bind(f)
@@ -245,7 +293,7 @@ func (l *lowerer) groupable(pc int) (base uint8, off int16, size int, write, ok 
 // member reached after an exit to Go (a yield at a block start) finds the
 // saved base cleared by the entry stub and checks itself.
 func (l *lowerer) findGroups(block []int, target []bool) {
-	l.groups, l.leader = map[int]*Group{}, map[int]*Group{}
+	l.groups, l.leader, l.last = map[int]*Group{}, map[int]*Group{}, map[int]int{}
 	n := len(l.p)
 	var g *Group
 	var members []int
@@ -254,6 +302,7 @@ func (l *lowerer) findGroups(block []int, target []bool) {
 		if g != nil && len(members) >= 2 {
 			g.Span = maxEnd - int(g.MinOff)
 			l.leader[members[0]] = g
+			l.last[members[0]] = members[len(members)-1]
 			for _, m := range members {
 				l.groups[m] = g
 			}
@@ -312,12 +361,19 @@ func (l *lowerer) access(pc int, base uint8, off int16, size int, write, atomic 
 		// Frame r10 of depth d is (MaxCallDepth-d)*StackSize with d <
 		// MaxCallDepth, so the whole current frame is in the stack region.
 		a.Mode = Frame
-	case l.facts != nil && l.facts.Analyzed && pc < len(l.facts.Access) && l.facts.Access[pc].Proven:
+	case l.fact(pc).Proven:
 		a.Mode = Proven
+		a.Region = regionID(l.fact(pc).Region)
 		if atomic {
 			a.Fault = l.faultLabel(pc)
 		}
-	case l.groups[pc] != nil:
+	case l.fact(pc).InBounds && write && !atomic && regionID(l.fact(pc).Region) >= vm.RegionInput:
+		a.Mode = WriteChecked
+		a.Region = regionID(l.fact(pc).Region)
+		a.Fault = l.faultLabel(pc)
+	case l.groups[pc] != nil && l.jumper && !l.slow:
+		a.Mode = GroupedFast
+	case l.groups[pc] != nil && !l.slow:
 		a.Mode = Grouped
 		a.Fault = l.faultLabel(pc)
 	default:
@@ -328,6 +384,27 @@ func (l *lowerer) access(pc int, base uint8, off int16, size int, write, atomic 
 		}
 	}
 	return a
+}
+
+// fact returns what the verifier proved about the access at pc.
+func (l *lowerer) fact(pc int) verifier.Access {
+	if l.facts == nil || !l.facts.Analyzed || pc >= len(l.facts.Access) {
+		return verifier.Access{}
+	}
+	return l.facts.Access[pc]
+}
+
+// regionID returns the region id of a verifier region with a fixed id, or 0.
+func regionID(r verifier.Region) uint8 {
+	switch r {
+	case verifier.RegionStack:
+		return vm.RegionStack
+	case verifier.RegionInput:
+		return vm.RegionInput
+	case verifier.RegionContext:
+		return vm.RegionContext
+	}
+	return 0
 }
 
 // speculate guesses, for each memory access, the region its base register
