@@ -409,13 +409,33 @@ func regionID(r verifier.Region) uint8 {
 
 // speculate guesses, for each memory access, the region its base register
 // points into: the region of r1 at entry or the stack, when the register is
-// (a copy of) r1 or r10 plus or minus scalars on every path seen. It is a
-// forward dataflow over the control-flow graph that needs no soundness:
-// a wrong guess only sends the access to its full check.
+// (a copy of) r1 or r10 plus or minus scalars on every path seen, possibly
+// spilled to and reloaded from one of the top specSlots 8-byte slots of the
+// frame (compilers spill r1 across loops). It is a forward dataflow over
+// the control-flow graph that needs no soundness: a wrong guess only sends
+// the access to its full check.
 func speculate(p isa.Program) []Spec {
 	n := len(p)
 	const top = 255
-	type regs [11]uint8 // Spec, or top
+	const specSlots = 8
+	type regs [11 + specSlots]uint8 // Spec or top: r0..r10, then the slots at r10-8, r10-16, ...
+	// slot returns the index in regs of the slot of an 8-byte access at
+	// r10+off, or -1; clobber sets the slots a size-byte store at r10+off
+	// overlaps to top.
+	slot := func(off int16, size int) int {
+		if size != 8 || off >= 0 || off%8 != 0 || int(off) < -8*specSlots {
+			return -1
+		}
+		return 11 + int(-off)/8 - 1
+	}
+	clobber := func(r *regs, off int16, size int) {
+		for k := 0; k < specSlots; k++ {
+			lo := -8 * (k + 1)
+			if int(off) < lo+8 && int(off)+size > lo {
+				r[11+k] = top
+			}
+		}
+	}
 	in := make([]regs, n+1)
 	seen := make([]bool, n+1)
 	var entry regs
@@ -477,8 +497,18 @@ func speculate(p isa.Program) []Spec {
 			default:
 				r[d] = top
 			}
-		case isa.ClassALU, isa.ClassLDX:
+		case isa.ClassALU:
 			r[d] = top
+		case isa.ClassLDX:
+			if k := slot(ins.Offset, ins.Size().Bytes()); s == 10 && k >= 0 && ins.Mode() == isa.ModeMEM {
+				r[d] = r[k]
+			} else {
+				r[d] = top
+			}
+		case isa.ClassST:
+			if d == 10 {
+				clobber(&r, ins.Offset, ins.Size().Bytes())
+			}
 		case isa.ClassLD:
 			if ins.Mode() == isa.ModeIMM {
 				r[d] = top
@@ -486,8 +516,17 @@ func speculate(p isa.Program) []Spec {
 				r[0] = top
 			}
 		case isa.ClassSTX:
-			if ins.Mode() == isa.ModeATOMIC {
+			k := slot(ins.Offset, ins.Size().Bytes())
+			switch {
+			case ins.Mode() == isa.ModeATOMIC:
+				if d == 10 {
+					clobber(&r, ins.Offset, ins.Size().Bytes())
+				}
 				r[s], r[0] = top, top
+			case d == 10 && k >= 0:
+				r[k] = r[s]
+			case d == 10:
+				clobber(&r, ins.Offset, ins.Size().Bytes())
 			}
 		case isa.ClassJMP, isa.ClassJMP32:
 			switch {
