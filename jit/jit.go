@@ -300,7 +300,7 @@ func (c *caller) CallLocal(pc int, r1, r2, r3, r4, r5 uint64) (uint64, error) {
 	off := uint32((maxDepth - int(st.depth)) * p.opts.StackSize)
 	st.regs = [11]uint64{1: r1, 2: r2, 3: r3, 4: r4, 5: r5, 10: vm.Addr(vm.RegionStack, off)}
 	st.hostFP = st.stackBase + uint64(off)
-	st.resume = uint64(p.entry) + uint64(p.code.pcOff[pc])
+	st.resume = uint64(p.entry) + uint64(p.code.callOff[pc])
 	_, err := p.loop(st, m)
 	r0 := st.regs[0]
 	st.regs, st.hostFP, st.depth, st.resume = saved, savedFP, savedDepth, savedResume

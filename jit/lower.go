@@ -22,9 +22,12 @@ type code struct {
 	// pcOff[pc] is the offset of the native code of pc (-1 for the second
 	// slot of a lddw); pcOff[len] is the end of the main code.
 	pcOff []int
-	start int   // offset of the code of pc 0
-	cbRet int   // offset of the stub a callback's exit returns to
-	block []int // block[pc] = size in instructions of the block starting at pc (0 if not a leader)
+	// callOff[pc] is where a callback to pc starts (vm.LocalCaller): pcOff,
+	// or inside a group's span the slow copy, which needs no saved base.
+	callOff []int
+	start   int   // offset of the code of pc 0
+	cbRet   int   // offset of the stub a callback's exit returns to
+	block   []int // block[pc] = size in instructions of the block starting at pc (0 if not a leader)
 }
 
 // lowerer walks one program and drives a backend.
@@ -81,7 +84,7 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 			leader[pc+1] = true // resumes after an exit to Go
 		}
 	}
-	c := &code{pcOff: make([]int, n+1), block: make([]int, n+1)}
+	c := &code{pcOff: make([]int, n+1), callOff: make([]int, n+1), block: make([]int, n+1)}
 	for pc := 0; pc < n; {
 		if !leader[pc] || p.IsContinuation(pc) {
 			pc++
@@ -169,6 +172,9 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 				continue
 			}
 			be.Bind(l.slowPC[pc])
+			if pc != first {
+				c.callOff[pc] = be.Offset()
+			}
 			if c.block[pc] > 0 && pc != first {
 				be.Charge(pc, c.block[pc], l.slowPC[pc])
 			}
@@ -179,6 +185,11 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 		be.Jump(l.labels[last+p[last].Slots()])
 	}
 	l.slow = false
+	for pc, off := range c.pcOff {
+		if c.callOff[pc] == 0 {
+			c.callOff[pc] = off
+		}
+	}
 	for pc := 0; pc < n; pc++ {
 		if f, ok := l.faults[pc]; ok {
 			be.Bind(f)
