@@ -49,9 +49,16 @@ const (
 
 // amd64Frame is the size of the trampoline's locals (enter_amd64.s), which
 // native code sees at [rsp+8] up.
-const amd64Frame = 384
+const amd64Frame = 592
 
 var _ [amd64Frame + 8 - fCache - 8*cacheLen]struct{} // the cache fits
+
+// limSlot returns the frame offset of the limit of Spec sp for accesses
+// of n bytes (rounded up to a power of two, at most 1<<(limSizes-1)) in
+// direction dir (limR, limW, limRW).
+func limSlot(sp Spec, dir, n int) int32 {
+	return specSlot(sp, csLim+dir*limSizes+bits.Len(uint(n-1)))
+}
 
 // cslot returns the frame offset of word i of state.cache.
 func cslot(i int) int32 { return fCache + 8*int32(i) }
@@ -441,11 +448,11 @@ func (b *amd64Backend) addr(ac Access, atomic bool) x.Mem {
 		base := b.read(ac.Base, x.RAX)
 		a.Lea(x.RAX, x.M(base, int32(ac.Off)))
 		a.ALURM(x.SUB, true, x.RAX, fm(specSlot(ac.Spec, csBase)))
-		lim := csLimR
+		dir := limR
 		if ac.Write {
-			lim = csLimW
+			dir = limW
 		}
-		a.ALURM(x.CMP, true, x.RAX, fm(specSlot(ac.Spec, lim+bits.TrailingZeros(uint(ac.Size)))))
+		a.ALURM(x.CMP, true, x.RAX, fm(limSlot(ac.Spec, dir, ac.Size)))
 		b.jcc(x.CondAE, slow)
 		a.ALURM(x.ADD, true, x.RAX, fm(specSlot(ac.Spec, csData)))
 		b.Bind(join)
@@ -509,12 +516,12 @@ func (b *amd64Backend) GroupCheck(g Group) {
 func (b *amd64Backend) GroupCheckJump(g Group, fail Label) {
 	a := &b.a
 	b.groupPC = g.PC
-	lenSlot := csLenR
+	dir := limR
 	switch {
 	case g.Read && g.Write:
-		lenSlot = csLenRW
+		dir = limRW
 	case g.Write:
-		lenSlot = csLenW
+		dir = limW
 	}
 	if g.Spec != SpecNone {
 		// The guessed region first (see addr), else the full check below.
@@ -522,10 +529,17 @@ func (b *amd64Backend) GroupCheckJump(g Group, fail Label) {
 		base := b.read(g.Base, x.RAX)
 		a.Lea(x.RAX, x.M(base, int32(g.MinOff)))
 		a.ALURM(x.SUB, true, x.RAX, fm(specSlot(g.Spec, csBase)))
-		b.jcc(x.CondB, full)
-		a.Lea(x.RDX, x.M(x.RAX, int32(g.Span)))
-		a.ALURM(x.CMP, true, x.RDX, fm(specSlot(g.Spec, lenSlot)))
-		b.jcc(x.CondA, full)
+		if g.Span <= 1<<(limSizes-1) {
+			// The limit of the power of two at least Span: near the
+			// region's end this may send a valid group to the full check.
+			a.ALURM(x.CMP, true, x.RAX, fm(limSlot(g.Spec, dir, g.Span)))
+			b.jcc(x.CondAE, full)
+		} else {
+			b.jcc(x.CondB, full)
+			a.Lea(x.RDX, x.M(x.RAX, int32(g.Span)))
+			a.ALURM(x.CMP, true, x.RDX, fm(specSlot(g.Spec, csLenR+dir)))
+			b.jcc(x.CondA, full)
+		}
 		a.ALURM(x.ADD, true, x.RAX, fm(specSlot(g.Spec, csData)))
 		if g.MinOff != 0 {
 			a.Lea(x.RAX, x.M(x.RAX, -int32(g.MinOff)))

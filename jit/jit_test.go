@@ -318,3 +318,34 @@ exit`
 		jp.Close()
 	}
 }
+
+// Groups whose span is not a power of two are checked against the limit of
+// the next power of two first: near the end of the input that check fails
+// and the full one must still accept a group in bounds (and fault exactly
+// on one that is not).
+func TestGroupNearEnd(t *testing.T) {
+	if !Supported() {
+		t.Skip(ErrUnsupported)
+	}
+	// r0 = sum over i of data[i] + data[i+2], for i from 0 while i < len.
+	src := `mov %r0, 0
+mov %r3, 0
+loop:
+mov %r4, %r1
+add %r4, %r3
+ldxb %r5, [%r4+0]
+ldxb %r6, [%r4+2]
+stxb [%r4+1], %r5
+add %r0, %r5
+add %r0, %r6
+add %r3, 1
+jlt %r3, %r2, loop
+exit`
+	for n := 0; n < 80; n++ {
+		mem := make([]byte, n)
+		for i := range mem {
+			mem[i] = byte(3*i + 1)
+		}
+		both(t, src, mem, nil)
+	}
+}

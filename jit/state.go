@@ -83,20 +83,23 @@ var _ = [1]struct{}{}[unsafe.Offsetof(frameRec{}.ret)-frRet]
 // in region id into a host address with one add: host = addr + delta.
 // The Spec blocks hold, for the region of r1 at entry and for the stack,
 // what a speculated check compares with: off = addr - id<<32 is in bounds
-// for an access of size 1<<k iff off < lim[k] (unsigned).
+// for an access of 1<<k bytes in direction d iff off < lim[d][k] (unsigned).
 const (
 	cDelta    = 0 // cDelta+id-1: data - id<<32 of regions 1 (stack), 2 (input), 3 (context)
 	cPerm     = 3 // cPerm+id-2: Perm of regions 2 (input) and 3 (context)
 	cSpec     = 5 // cSpec+(sp-1)*cSpecLen: the cache of Spec sp
-	cSpecLen  = 13
+	cSpecLen  = csLim + 3*limSizes
 	cacheLen  = cSpec + 2*cSpecLen
 	csBase    = 0 // id<<32
 	csData    = 1 // host address of the region's data
 	csLenR    = 2 // length if readable, else 0 (capped at 4 GiB: offsets are 32 bits)
 	csLenW    = 3 // length if writable, else 0
 	csLenRW   = 4 // length if readable and writable, else 0
-	csLimR    = 5 // csLimR+k: max(len-(1<<k)+1, 0) if readable, else 0
-	csLimW    = 9 // csLimW+k: the same if writable
+	csLim     = 5 // csLim+d*limSizes+k, d = limR, limW, limRW: max(len-(1<<k)+1, 0), 0 without the permission
+	limSizes  = 7 // sizes 1 to 64 (group spans are rounded up)
+	limR      = 0
+	limW      = 1
+	limRW     = 2
 	maxOffset = 1 << 32
 )
 
@@ -125,9 +128,10 @@ func fillCache(st *state, m *vm.Memory) {
 			lw = n
 		}
 		s[csLenR], s[csLenW], s[csLenRW] = lr, lw, min(lr, lw)
-		for k := range 4 {
-			s[csLimR+k] = lim(lr, 1<<k)
-			s[csLimW+k] = lim(lw, 1<<k)
+		for d := range 3 {
+			for k := range limSizes {
+				s[csLim+d*limSizes+k] = lim(s[csLenR+d], 1<<k)
+			}
 		}
 	}
 }
