@@ -78,15 +78,17 @@ type amd64Backend struct {
 	fixups []fixup
 	later  []func()
 	exit   Label // common exit path
-	// groupPC is the pc of the last group checked with GroupCheckJump:
-	// its first member, which follows the check with the base in rax.
-	groupPC int
+	// raxBase: rax holds the saved base of the current group (after
+	// GroupCheckJump or a GroupedFast member), so the next member need
+	// not reload it. Every method that may write rax clears it; the
+	// lowering guarantees no jump lands inside a group's span.
+	raxBase bool
 }
 
 func (b *amd64Backend) Arch() string { return "amd64" }
 
 func (b *amd64Backend) Begin(cfg *Config) {
-	*b = amd64Backend{cfg: cfg, groupPC: -1}
+	*b = amd64Backend{cfg: cfg}
 	b.exit = b.NewLabel()
 }
 
@@ -123,6 +125,7 @@ func (b *amd64Backend) Finish() ([]byte, error) {
 }
 
 func (b *amd64Backend) Entry() {
+	b.raxBase = false
 	a := &b.a
 	a.Load(x.RAX, fm(fState), 8, false)
 	a.Load(x.RCX, x.M(x.RAX, stMem), 8, false)
@@ -168,6 +171,7 @@ func (b *amd64Backend) emitExit() {
 }
 
 func (b *amd64Backend) ExitToGo(reason int, pc int, aux Operand, resume Label) {
+	b.raxBase = false
 	a := &b.a
 	if reason == ExitDone {
 		// The end of the run needs only r0 and the counter.
@@ -203,6 +207,13 @@ func (b *amd64Backend) Charge(pc, n int, restart Label) {
 	})
 }
 
+// clobbered notes that r is written (see raxBase).
+func (b *amd64Backend) clobbered(r x.Reg) {
+	if r == x.RAX {
+		b.raxBase = false
+	}
+}
+
 // reg returns the host register of eBPF register r (not r10).
 func reg(r uint8) x.Reg { return amd64Regs[r] }
 
@@ -210,6 +221,7 @@ func reg(r uint8) x.Reg { return amd64Regs[r] }
 // scratch.
 func (b *amd64Backend) read(r uint8, scratch x.Reg) x.Reg {
 	if r == isa.R10 {
+		b.clobbered(scratch)
 		b.a.Load(scratch, fm(fR10), 8, false)
 		return scratch
 	}
@@ -218,6 +230,7 @@ func (b *amd64Backend) read(r uint8, scratch x.Reg) x.Reg {
 
 // imm materializes an immediate operand into scratch, blinded if asked.
 func (b *amd64Backend) imm(o Operand, scratch x.Reg) x.Reg {
+	b.clobbered(scratch)
 	if o.Blind != 0 {
 		k := int64(int32(o.Blind))
 		b.a.MovRI64(scratch, uint64(o.Imm^k))
@@ -275,6 +288,7 @@ func (b *amd64Backend) Mov(w Width, dst uint8, src Operand) {
 }
 
 func (b *amd64Backend) MovSX(w Width, dst, src uint8, nbits int) {
+	b.raxBase = false
 	s := b.read(src, x.RAX)
 	b.a.Movsx(w == W64, reg(dst), s, nbits)
 }
@@ -327,6 +341,7 @@ func (b *amd64Backend) ALU(op isa.ALUOp, w Width, dst uint8, src Operand) {
 }
 
 func (b *amd64Backend) DivMod(w Width, mod, signed bool, dst uint8, src Operand, nonZero bool) {
+	b.raxBase = false
 	a := &b.a
 	d := reg(dst)
 	w64 := w == W64
@@ -411,6 +426,7 @@ func (b *amd64Backend) End(dst uint8, nbits int, swap bool) {
 }
 
 func (b *amd64Backend) LoadImm64(dst uint8, v uint64, key int64) {
+	b.raxBase = false
 	d := reg(dst)
 	if key == 0 {
 		b.a.MovRI64(d, v)
@@ -424,6 +440,7 @@ func (b *amd64Backend) LoadImm64(dst uint8, v uint64, key int64) {
 // addr emits the translation of access a and returns the host memory
 // operand. It uses rax and rdx.
 func (b *amd64Backend) addr(ac Access, atomic bool) x.Mem {
+	b.raxBase = false
 	a := &b.a
 	if ac.Mode == Frame {
 		a.Load(x.RAX, fm(fHostFP), 8, false)
@@ -502,6 +519,7 @@ func (b *amd64Backend) addr(ac Access, atomic bool) x.Mem {
 
 // GroupCheck implements Grouper.
 func (b *amd64Backend) GroupCheck(g Group) {
+	b.raxBase = false
 	fail, done := b.NewLabel(), b.NewLabel()
 	b.GroupCheckJump(g, fail)
 	b.Bind(done)
@@ -515,7 +533,6 @@ func (b *amd64Backend) GroupCheck(g Group) {
 // GroupCheckJump implements GroupJumper.
 func (b *amd64Backend) GroupCheckJump(g Group, fail Label) {
 	a := &b.a
-	b.groupPC = g.PC
 	dir := limR
 	switch {
 	case g.Read && g.Write:
@@ -552,6 +569,7 @@ func (b *amd64Backend) GroupCheckJump(g Group, fail Label) {
 			b.GroupCheckJump(g, fail)
 			b.jmp(done)
 		})
+		b.raxBase = true // on both paths to done
 		return
 	}
 	base := b.read(g.Base, x.RAX)
@@ -577,14 +595,16 @@ func (b *amd64Backend) GroupCheckJump(g Group, fail Label) {
 	a.ALURM(x.ADD, true, x.RAX, x.M(x.RDX, 0))
 	a.Lea(x.RAX, x.M(x.RAX, -int32(g.Span)-int32(g.MinOff)))
 	a.Store(fm(fGroup), x.RAX, 8)
+	b.raxBase = true
 }
 
 // grouped emits the fast path of a grouped access: the group's saved
 // base, or a jump to slow when the group's check failed (Grouped only).
 func (b *amd64Backend) grouped(ac Access, slow Label) x.Mem {
-	if ac.Mode != GroupedFast || ac.PC != b.groupPC {
+	if ac.Mode != GroupedFast || !b.raxBase {
 		b.a.Load(x.RAX, fm(fGroup), 8, false)
-	} // else the group's check right before left the base in rax
+	}
+	b.raxBase = ac.Mode == GroupedFast
 	if ac.Mode == Grouped {
 		b.a.TestRR(true, x.RAX, x.RAX)
 		b.jcc(x.CondE, slow)
@@ -711,6 +731,7 @@ func (b *amd64Backend) Store(ac Access, src Operand) {
 }
 
 func (b *amd64Backend) Atomic(ac Access, op isa.AtomicOp, src uint8) {
+	b.raxBase = false
 	a := &b.a
 	m := b.addr(ac, true)
 	a.Lea(x.RDX, m)
@@ -752,7 +773,10 @@ func (b *amd64Backend) Atomic(ac Access, op isa.AtomicOp, src uint8) {
 	}
 }
 
-func (b *amd64Backend) Jump(target Label) { b.jmp(target) }
+func (b *amd64Backend) Jump(target Label) {
+	b.raxBase = false
+	b.jmp(target)
+}
 
 var amd64Conds = map[isa.JumpOp]x.Cond{
 	isa.JumpJEQ: x.CondE, isa.JumpJNE: x.CondNE, isa.JumpJGT: x.CondA, isa.JumpJGE: x.CondAE,
@@ -783,6 +807,7 @@ func (b *amd64Backend) Branch(op isa.JumpOp, w Width, dst uint8, src Operand, ta
 }
 
 func (b *amd64Backend) CallLocal(pc int, target Label) {
+	b.raxBase = false
 	a := &b.a
 	over := b.NewLabel()
 	if b.cfg.MaxCallDepth < 2 {
@@ -818,6 +843,7 @@ func (b *amd64Backend) CallLocal(pc int, target Label) {
 }
 
 func (b *amd64Backend) Return(pc int) {
+	b.raxBase = false
 	if !b.cfg.LocalCalls {
 		b.ExitToGo(ExitDone, pc, Imm(0), NoLabel)
 		return
