@@ -38,7 +38,8 @@ const (
 	// Access.Fault on failure.
 	Checked CheckMode = iota
 	// Proven: the verifier proved the access in bounds and permitted;
-	// translate through the region table without checks.
+	// translate without checks (through the region table, or with the
+	// region's delta when Access.Region names it).
 	Proven
 	// Frame: Base is r10 and [Off, Off+Size) lies in the current frame, so
 	// the host address is the frame pointer's plus Off, without any lookup.

@@ -302,7 +302,8 @@ func (l *lowerer) groupable(pc int) (base uint8, off int16, size int, write, ok 
 // Other checked accesses may interleave (they do not use the group's saved
 // base); atomics, calls, exits and unconditional jumps end a group. A
 // member reached after an exit to Go (a yield at a block start) finds the
-// saved base cleared by the entry stub and checks itself.
+// saved base cleared by the entry stub and checks itself, or, with a
+// GroupJumper, resumes in the slow copy of the span.
 func (l *lowerer) findGroups(block []int, target []bool) {
 	l.groups, l.leader, l.last = map[int]*Group{}, map[int]*Group{}, map[int]int{}
 	n := len(l.p)
