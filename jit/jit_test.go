@@ -349,3 +349,53 @@ exit`
 		both(t, src, mem, nil)
 	}
 }
+
+// A group's span may cross block starts (an extended basic block); a yield
+// there resumes in the span's slow copy, and a budget ending there is
+// exact. Runs with every quantum and budget up to a few iterations.
+func TestGroupSpanYield(t *testing.T) {
+	if !Supported() {
+		t.Skip(ErrUnsupported)
+	}
+	src := `mov %r0, 0
+mov %r3, 0
+loop:
+mov %r4, %r1
+add %r4, %r3
+ldxb %r5, [%r4+0]
+jeq %r5, 7, skip
+add %r0, %r5
+ldxb %r6, [%r4+1]
+stxb [%r4+2], %r6
+add %r0, %r6
+skip:
+add %r3, 1
+jlt %r3, %r2, loop
+exit`
+	p, err := asm.Assemble(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vp, err := vm.Load(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for yield := uint64(1); yield <= 12; yield++ {
+		jp, err := Compile(vp, &Options{YieldEvery: yield})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{3, 8, 16} {
+			for budget := uint64(1); budget < 60; budget++ {
+				m1, m2 := make([]byte, n), make([]byte, n)
+				for i := range m1 {
+					m1[i], m2[i] = byte(i*5+3), byte(i*5+3)
+				}
+				r1, e1 := vp.Run(&vm.Env{Mem: m1, Budget: budget})
+				r2, e2 := jp.Run(&vm.Env{Mem: m2, Budget: budget})
+				compare(t, fmt.Sprintf("yield %d, %d bytes, budget %d", yield, n, budget), r1, e1, r2, e2, m1, m2)
+			}
+		}
+		jp.Close()
+	}
+}
