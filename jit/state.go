@@ -26,12 +26,14 @@ type state struct {
 	cache [cacheLen]uint64
 
 	frameBuf  []frameRec // Go-only from here on
-	stackBase uint64     // host address of the stack region
-	remaining uint64     // budget left (MaxUint64: unlimited)
-	insns     uint64     // instructions charged so far
-	extra     uint64     // added to the next entry's counter (a block larger than the quantum)
-	cbErr     *vm.Error  // the fault of a callback, which ends the run
-	cb        caller     // Memory.Caller of the run
+	cacheKey  cacheKey   // what cache was computed from, if cacheOK
+	cacheOK   bool
+	stackBase uint64    // host address of the stack region
+	remaining uint64    // budget left (MaxUint64: unlimited)
+	insns     uint64    // instructions charged so far
+	extra     uint64    // added to the next entry's counter (a block larger than the quantum)
+	cbErr     *vm.Error // the fault of a callback, which ends the run
+	cb        caller    // Memory.Caller of the run
 }
 
 // frameRec is the saved caller state of one local call.
@@ -103,9 +105,28 @@ const (
 	maxOffset = 1 << 32
 )
 
-// fillCache computes st.cache from the region table of m. It runs before
-// every entry: helpers run between entries and may change the table.
+// cacheKey is what state.cache is computed from.
+type cacheKey struct {
+	entryR uint64
+	data   [3]uintptr // regions 1 to 3 (not pointers: the key must not keep an input alive)
+	n      [3]int
+	perm   [3]vm.Perm
+}
+
+// fillCache computes st.cache from the region table of m, unless it did
+// for the same regions last time (a state stays with its Memory across
+// runs). It runs before every entry: helpers run between entries and may
+// change the table.
 func fillCache(st *state, m *vm.Memory) {
+	k := cacheKey{entryR: st.entryR}
+	for i := range 3 {
+		r := &m.Regions[i+1]
+		k.data[i], k.n[i], k.perm[i] = uintptr(unsafe.Pointer(unsafe.SliceData(r.Data))), len(r.Data), r.Perm
+	}
+	if st.cacheOK && k == st.cacheKey {
+		return
+	}
+	st.cacheKey, st.cacheOK = k, true
 	c := &st.cache
 	for id := 1; id <= 3; id++ {
 		r := &m.Regions[id]
