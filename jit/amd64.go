@@ -56,15 +56,21 @@ var _ [amd64Frame + 8 - fCache - 8*cacheLen]struct{} // the cache fits
 // limSlot returns the frame offset of the limit of Spec sp for accesses
 // of n bytes (rounded up to a power of two, at most 1<<(limSizes-1)) in
 // direction dir (limR, limW, limRW).
-func limSlot(sp Spec, dir, n int) int32 {
-	return specSlot(sp, csLim+dir*limSizes+bits.Len(uint(n-1)))
+func (b *amd64Backend) limSlot(sp Spec, dir, n int) int32 {
+	return b.specSlot(sp, csLim+dir*limSizes+bits.Len(uint(n-1)))
 }
 
-// cslot returns the frame offset of word i of state.cache.
-func cslot(i int) int32 { return fCache + 8*int32(i) }
+// cslot returns the frame offset of word i of state.cache, which the entry
+// stub then copies.
+func (b *amd64Backend) cslot(i int) int32 {
+	b.used[i] = true
+	return fCache + 8*int32(i)
+}
 
 // specSlot returns the frame offset of field f (cs*) of the cache of Spec sp.
-func specSlot(sp Spec, f int) int32 { return cslot(cSpec + int(sp-1)*cSpecLen + f) }
+func (b *amd64Backend) specSlot(sp Spec, f int) int32 {
+	return b.cslot(cSpec + int(sp-1)*cSpecLen + f)
+}
 
 type fixup struct {
 	pos int
@@ -83,6 +89,8 @@ type amd64Backend struct {
 	// not reload it. Every method that may write rax clears it; the
 	// lowering guarantees no jump lands inside a group's span.
 	raxBase bool
+	entry   Label          // the entry stub proper, emitted last
+	used    [cacheLen]bool // words of state.cache the code reads
 }
 
 func (b *amd64Backend) Arch() string { return "amd64" }
@@ -90,6 +98,7 @@ func (b *amd64Backend) Arch() string { return "amd64" }
 func (b *amd64Backend) Begin(cfg *Config) {
 	*b = amd64Backend{cfg: cfg}
 	b.exit = b.NewLabel()
+	b.entry = b.NewLabel()
 }
 
 func (b *amd64Backend) NewLabel() Label {
@@ -114,6 +123,7 @@ func (b *amd64Backend) Finish() ([]byte, error) {
 		b.later[i]()
 	}
 	b.emitExit()
+	b.emitEntry()
 	for _, f := range b.fixups {
 		t := b.labels[f.l]
 		if t < 0 {
@@ -124,9 +134,27 @@ func (b *amd64Backend) Finish() ([]byte, error) {
 	return b.a.B, nil
 }
 
+func (b *amd64Backend) usesCache() bool {
+	for _, u := range b.used {
+		if u {
+			return true
+		}
+	}
+	return false
+}
+
+// Entry jumps to the entry stub, emitted by Finish when the cache words
+// the code reads are known.
 func (b *amd64Backend) Entry() {
 	b.raxBase = false
+	b.jmp(b.entry)
+}
+
+// emitEntry emits the entry stub: the frame and the registers from the
+// state, then a jump to state.resume.
+func (b *amd64Backend) emitEntry() {
 	a := &b.a
+	b.Bind(b.entry)
 	a.Load(x.RAX, fm(fState), 8, false)
 	a.Load(x.RCX, x.M(x.RAX, stMem), 8, false)
 	a.Store(fm(fMem), x.RCX, 8)
@@ -135,10 +163,14 @@ func (b *amd64Backend) Entry() {
 	a.Load(x.RCX, x.M(x.RAX, stRegs+80), 8, false)
 	a.Store(fm(fR10), x.RCX, 8)
 	a.StoreImm(fm(fGroup), 0, 8) // a group entered mid-way checks each access
-	a.Lea(x.RSI, x.M(x.RAX, stCache))
-	a.Lea(x.RDI, fm(fCache))
-	a.MovRI32(x.RCX, cacheLen)
-	a.RepMovsq()
+	// Only the words used: rep movsq of them all costs more than a
+	// trivial run.
+	for i, u := range b.used {
+		if u {
+			a.Load(x.RCX, x.M(x.RAX, int32(stCache+8*i)), 8, false)
+			a.Store(fm(fCache+8*int32(i)), x.RCX, 8)
+		}
+	}
 	for i, r := range amd64Regs {
 		a.Load(r, x.M(x.RAX, int32(stRegs+8*i)), 8, false)
 	}
@@ -450,11 +482,11 @@ func (b *amd64Backend) addr(ac Access, atomic bool) x.Mem {
 		// host = addr + delta of the region (the verifier proved the id
 		// and the bounds).
 		if ac.Mode == WriteChecked {
-			a.TestMI8(fm(cslot(cPerm+int(ac.Region)-vm.RegionInput)), uint8(vm.PermWrite))
+			a.TestMI8(fm(b.cslot(cPerm+int(ac.Region)-vm.RegionInput)), uint8(vm.PermWrite))
 			b.jcc(x.CondE, ac.Fault)
 		}
 		base := b.read(ac.Base, x.RDX)
-		a.Load(x.RAX, fm(cslot(cDelta+int(ac.Region)-vm.RegionStack)), 8, false)
+		a.Load(x.RAX, fm(b.cslot(cDelta+int(ac.Region)-vm.RegionStack)), 8, false)
 		return x.MI(x.RAX, base, 1, int32(ac.Off))
 	}
 	if ac.Mode == Checked && ac.Spec != SpecNone && !atomic {
@@ -464,14 +496,14 @@ func (b *amd64Backend) addr(ac Access, atomic bool) x.Mem {
 		slow, join := b.NewLabel(), b.NewLabel()
 		base := b.read(ac.Base, x.RAX)
 		a.Lea(x.RAX, x.M(base, int32(ac.Off)))
-		a.ALURM(x.SUB, true, x.RAX, fm(specSlot(ac.Spec, csBase)))
+		a.ALURM(x.SUB, true, x.RAX, fm(b.specSlot(ac.Spec, csBase)))
 		dir := limR
 		if ac.Write {
 			dir = limW
 		}
-		a.ALURM(x.CMP, true, x.RAX, fm(limSlot(ac.Spec, dir, ac.Size)))
+		a.ALURM(x.CMP, true, x.RAX, fm(b.limSlot(ac.Spec, dir, ac.Size)))
 		b.jcc(x.CondAE, slow)
-		a.ALURM(x.ADD, true, x.RAX, fm(specSlot(ac.Spec, csData)))
+		a.ALURM(x.ADD, true, x.RAX, fm(b.specSlot(ac.Spec, csData)))
 		b.Bind(join)
 		b.later = append(b.later, func() {
 			b.Bind(slow)
@@ -545,19 +577,19 @@ func (b *amd64Backend) GroupCheckJump(g Group, fail Label) {
 		full, done := b.NewLabel(), b.NewLabel()
 		base := b.read(g.Base, x.RAX)
 		a.Lea(x.RAX, x.M(base, int32(g.MinOff)))
-		a.ALURM(x.SUB, true, x.RAX, fm(specSlot(g.Spec, csBase)))
+		a.ALURM(x.SUB, true, x.RAX, fm(b.specSlot(g.Spec, csBase)))
 		if g.Span <= 1<<(limSizes-1) {
 			// The limit of the power of two at least Span: near the
 			// region's end this may send a valid group to the full check.
-			a.ALURM(x.CMP, true, x.RAX, fm(limSlot(g.Spec, dir, g.Span)))
+			a.ALURM(x.CMP, true, x.RAX, fm(b.limSlot(g.Spec, dir, g.Span)))
 			b.jcc(x.CondAE, full)
 		} else {
 			b.jcc(x.CondB, full)
 			a.Lea(x.RDX, x.M(x.RAX, int32(g.Span)))
-			a.ALURM(x.CMP, true, x.RDX, fm(specSlot(g.Spec, csLenR+dir)))
+			a.ALURM(x.CMP, true, x.RDX, fm(b.specSlot(g.Spec, csLenR+dir)))
 			b.jcc(x.CondA, full)
 		}
-		a.ALURM(x.ADD, true, x.RAX, fm(specSlot(g.Spec, csData)))
+		a.ALURM(x.ADD, true, x.RAX, fm(b.specSlot(g.Spec, csData)))
 		if g.MinOff != 0 {
 			a.Lea(x.RAX, x.M(x.RAX, -int32(g.MinOff)))
 		}

@@ -223,7 +223,9 @@ func (p *Program) loop(st *state, m *vm.Memory) (callback bool, err *vm.Error) {
 		give := min(st.remaining, p.quantum+st.extra)
 		st.extra = 0
 		st.count = give
-		fillCache(st, m)
+		if p.code.cache {
+			fillCache(st, m)
+		}
 		enter(p.entry, st)
 		used := give - st.count
 		st.insns += used

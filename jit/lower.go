@@ -28,6 +28,7 @@ type code struct {
 	start   int   // offset of the code of pc 0
 	cbRet   int   // offset of the stub a callback's exit returns to
 	block   []int // block[pc] = size in instructions of the block starting at pc (0 if not a leader)
+	cache   bool  // the code reads state.cache: fill it before entries
 }
 
 // lowerer walks one program and drives a backend.
@@ -201,7 +202,16 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 		return nil, err
 	}
 	c.bytes = b
+	if cu, ok := be.(cacheUser); ok {
+		c.cache = cu.usesCache()
+	}
 	return c, nil
+}
+
+// cacheUser is implemented by backends whose code may read state.cache.
+type cacheUser interface {
+	// usesCache reports whether the code generated last reads it.
+	usesCache() bool
 }
 
 // endsBlock reports whether control may leave the straight line after ins.

@@ -115,18 +115,22 @@ type cacheKey struct {
 
 // fillCache computes st.cache from the region table of m, unless it did
 // for the same regions last time (a state stays with its Memory across
-// runs). It runs before every entry: helpers run between entries and may
-// change the table.
+// runs). It runs before every entry of code that reads the cache: helpers
+// run between entries and may change the table.
 func fillCache(st *state, m *vm.Memory) {
-	k := cacheKey{entryR: st.entryR}
+	k := &st.cacheKey
+	same := st.cacheOK && k.entryR == st.entryR
 	for i := range 3 {
 		r := &m.Regions[i+1]
-		k.data[i], k.n[i], k.perm[i] = uintptr(unsafe.Pointer(unsafe.SliceData(r.Data))), len(r.Data), r.Perm
+		d := uintptr(unsafe.Pointer(unsafe.SliceData(r.Data)))
+		same = same && k.data[i] == d && k.n[i] == len(r.Data) && k.perm[i] == r.Perm
+		k.data[i], k.n[i], k.perm[i] = d, len(r.Data), r.Perm
 	}
-	if st.cacheOK && k == st.cacheKey {
+	if same {
 		return
 	}
-	st.cacheKey, st.cacheOK = k, true
+	k.entryR = st.entryR
+	st.cacheOK = true
 	c := &st.cache
 	for id := 1; id <= 3; id++ {
 		r := &m.Regions[id]

@@ -444,9 +444,6 @@ func (a *Asm) JmpM(m Mem) { a.opRM(0, false, []byte{0xff}, 4, m, false) }
 // Ret emits ret.
 func (a *Asm) Ret() { a.byte1(0xc3) }
 
-// RepMovsq emits rep movsq: copies rcx quadwords from [rsi] to [rdi].
-func (a *Asm) RepMovsq() { a.byte1(0xf3, 0x48, 0xa5) }
-
 // Int3 emits int3.
 func (a *Asm) Int3() { a.byte1(0xcc) }
 

@@ -197,7 +197,6 @@ func TestShiftsAndOthers(t *testing.T) {
 	check(t, "cqo", enc(func(a *Asm) { a.CQO(true) }), x86asm.CQO)
 	check(t, "cdq", enc(func(a *Asm) { a.CQO(false) }), x86asm.CDQ)
 	check(t, "ret", enc(func(a *Asm) { a.Ret() }), x86asm.RET)
-	check(t, "rep movsq", enc(func(a *Asm) { a.RepMovsq() }), x86asm.MOVSQ)
 }
 
 func TestJumps(t *testing.T) {
