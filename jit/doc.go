@@ -61,7 +61,8 @@
 // rebuilds the interpreter's exact *vm.Error with vm.Memory.Translate.
 // Cheaper forms exist: Frame (r10-relative accesses inside the current
 // frame: no lookup), Proven (the verifier proved the access: no checks; in
-// the stack, input or context, one add of a per-run delta, data - id<<32),
+// the stack, input or context no id lookup either: amd64 adds a per-run
+// delta, data - id<<32, arm64 loads the region's entry),
 // WriteChecked (stores to the input or context proven in bounds, whose
 // writability is chosen per run: only the permission is checked) and
 // Grouped: runs of accesses through the same unchanged base register in an
