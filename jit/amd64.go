@@ -302,7 +302,7 @@ func (b *amd64Backend) Mov(w Width, dst uint8, src Operand) {
 			return
 		}
 		if w == W32 {
-			a.MovRI32(d, uint32(src.Imm))
+			a.MovRI64(d, uint64(uint32(src.Imm))) // xor for 0: flags are dead between instructions
 		} else {
 			a.MovRI64(d, uint64(src.Imm))
 		}
