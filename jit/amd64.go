@@ -91,6 +91,24 @@ type amd64Backend struct {
 	raxBase bool
 	entry   Label          // the entry stub proper, emitted last
 	used    [cacheLen]bool // words of state.cache the code reads
+	// groups records, per group check, where it stores the saved base;
+	// Finish turns the stores of groups no member reloads into NOPs.
+	groups []*groupRec
+	group  *groupRec // the current group
+}
+
+// groupRec is the code of one group's check: its stores of the saved
+// base ([start, end) in the code), and whether a member reloads it.
+type groupRec struct {
+	stores [][2]int
+	reload bool
+}
+
+// saveGroup stores rax as the group's saved base.
+func (b *amd64Backend) saveGroup(rec *groupRec) {
+	start := b.a.Len()
+	b.a.Store(fm(fGroup), x.RAX, 8)
+	rec.stores = append(rec.stores, [2]int{start, b.a.Len()})
 }
 
 func (b *amd64Backend) Arch() string { return "amd64" }
@@ -124,6 +142,13 @@ func (b *amd64Backend) Finish() ([]byte, error) {
 	}
 	b.emitExit()
 	b.emitEntry()
+	for _, g := range b.groups {
+		if !g.reload {
+			for _, s := range g.stores {
+				x.NopFill(b.a.B[s[0]:s[1]])
+			}
+		}
+	}
 	for _, f := range b.fixups {
 		t := b.labels[f.l]
 		if t < 0 {
@@ -554,6 +579,7 @@ func (b *amd64Backend) GroupCheck(g Group) {
 	b.raxBase = false
 	fail, done := b.NewLabel(), b.NewLabel()
 	b.GroupCheckJump(g, fail)
+	b.group.reload = true // Grouped members test the saved base
 	b.Bind(done)
 	b.later = append(b.later, func() {
 		b.Bind(fail)
@@ -564,6 +590,13 @@ func (b *amd64Backend) GroupCheck(g Group) {
 
 // GroupCheckJump implements GroupJumper.
 func (b *amd64Backend) GroupCheckJump(g Group, fail Label) {
+	b.group = &groupRec{}
+	b.groups = append(b.groups, b.group)
+	b.groupCheck(g, fail, b.group)
+}
+
+// groupCheck emits the check of g, saving the base for rec.
+func (b *amd64Backend) groupCheck(g Group, fail Label, rec *groupRec) {
 	a := &b.a
 	dir := limR
 	switch {
@@ -593,12 +626,12 @@ func (b *amd64Backend) GroupCheckJump(g Group, fail Label) {
 		if g.MinOff != 0 {
 			a.Lea(x.RAX, x.M(x.RAX, -int32(g.MinOff)))
 		}
-		a.Store(fm(fGroup), x.RAX, 8)
+		b.saveGroup(rec)
 		b.Bind(done)
 		b.later = append(b.later, func() {
 			b.Bind(full)
 			g.Spec = SpecNone
-			b.GroupCheckJump(g, fail)
+			b.groupCheck(g, fail, rec)
 			b.jmp(done)
 		})
 		b.raxBase = true // on both paths to done
@@ -626,7 +659,7 @@ func (b *amd64Backend) GroupCheckJump(g Group, fail Label) {
 	}
 	a.ALURM(x.ADD, true, x.RAX, x.M(x.RDX, 0))
 	a.Lea(x.RAX, x.M(x.RAX, -int32(g.Span)-int32(g.MinOff)))
-	a.Store(fm(fGroup), x.RAX, 8)
+	b.saveGroup(rec)
 	b.raxBase = true
 }
 
@@ -635,6 +668,7 @@ func (b *amd64Backend) GroupCheckJump(g Group, fail Label) {
 func (b *amd64Backend) grouped(ac Access, slow Label) x.Mem {
 	if ac.Mode != GroupedFast || !b.raxBase {
 		b.a.Load(x.RAX, fm(fGroup), 8, false)
+		b.group.reload = true
 	}
 	b.raxBase = ac.Mode == GroupedFast
 	if ac.Mode == Grouped {
