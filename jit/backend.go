@@ -181,9 +181,9 @@ type Config struct {
 //   - Native code is entered by the per-architecture trampoline
 //     (enter_GOARCH.s) at offset 0 of the code, with a pointer to a state
 //     block (see state in run.go and the st* offsets) available as the
-//     trampoline documents. The code at offset 0 is the Entry stub: it
-//     loads r0..r10, the budget counter and the region table from the state
-//     and jumps to state.resume.
+//     trampoline documents. The code at offset 0 is the Entry stub (or a
+//     jump to it): it loads r0..r10, the budget counter and the region
+//     table from the state and jumps to state.resume.
 //   - To leave, native code stores r0..r10, the counter, reason, pc, aux
 //     and resume address into the state and returns to the trampoline.
 //     The Go loop (run.go) acts on the reason and re-enters at
