@@ -344,6 +344,15 @@ func (b *amd64Backend) Mov(w Width, dst uint8, src Operand) {
 	a.MovRR(w == W64, d, s)
 }
 
+// MovAdd implements movAdder with lea.
+func (b *amd64Backend) MovAdd(d, s uint8, src Operand) {
+	if src.IsImm {
+		b.a.Lea(reg(d), x.M(reg(s), int32(src.Imm)))
+		return
+	}
+	b.a.Lea(reg(d), x.MI(reg(s), reg(src.Reg), 1, 0))
+}
+
 func (b *amd64Backend) MovSX(w Width, dst, src uint8, nbits int) {
 	b.raxBase = false
 	s := b.read(src, x.RAX)

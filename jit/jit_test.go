@@ -399,3 +399,53 @@ exit`
 		jp.Close()
 	}
 }
+
+// "mov d, s; add d, x" may be fused into one instruction; a callback into
+// the add must still run the add alone.
+func TestCallbackIntoFusedPair(t *testing.T) {
+	if !Supported() {
+		t.Skip(ErrUnsupported)
+	}
+	hs := testHelpers()
+	hs.Register(vm.Helper{ID: 11, Name: "enter", Fn: func(m *vm.Memory, pc, a, b, _, _ uint64) (uint64, error) {
+		return m.CallLocal(int(pc), a, b, 100, 0, 0)
+	}})
+	src := `mov %r1, 0
+mov %r2, 5
+mov %r3, 7
+call 11
+exit
+f:
+mov %r0, %r2
+add %r0, %r3
+mov %r4, %r3
+add %r4, 1000
+add %r0, %r4
+mov %r5, %r2
+add %r5, %r5
+add %r0, %r5
+exit`
+	p, err := asm.Assemble(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for target := 5; target < len(p); target++ {
+		q := append(isa.Program(nil), p...)
+		q[0].Imm = int64(target)
+		vp, err := vm.Load(q, &vm.Options{Helpers: hs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, blind := range []bool{false, true} {
+			jp, err := Compile(vp, &Options{Blind: blind})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r1, e1 := vp.Run(nil)
+			r2, e2 := jp.Run(nil)
+			r1.Insns, r2.Insns = 0, 0 // see TestCallbackIntoGroup
+			compare(t, fmt.Sprintf("callback to pc %d, blind %v", target, blind), r1, e1, r2, e2, nil, nil)
+			jp.Close()
+		}
+	}
+}

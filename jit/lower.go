@@ -129,6 +129,8 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 	}
 	be.Entry()
 	c.start = be.Offset()
+	var fused []int // pcs of fused pairs' second instructions
+	skip := -1      // the second instruction of a fused pair
 	for pc := 0; pc < n; pc++ {
 		if p.IsContinuation(pc) {
 			c.pcOff[pc] = -1
@@ -152,6 +154,15 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 			} else {
 				be.(Grouper).GroupCheck(*g)
 			}
+		}
+		if pc == skip {
+			continue
+		}
+		if d, s, src, ok := l.fusable(pc, c.block); ok {
+			be.(movAdder).MovAdd(d, s, src)
+			skip = pc + 1
+			fused = append(fused, skip)
+			continue
 		}
 		if err := l.insn(pc); err != nil {
 			return nil, err
@@ -186,6 +197,14 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 		be.Jump(l.labels[last+p[last].Slots()])
 	}
 	l.slow = false
+	// A callback into the second instruction of a fused pair runs it alone.
+	for _, pc := range fused {
+		c.callOff[pc] = be.Offset()
+		if err := l.insn(pc); err != nil {
+			return nil, err
+		}
+		be.Jump(l.labels[pc+1])
+	}
 	for pc, off := range c.pcOff {
 		if c.callOff[pc] == 0 {
 			c.callOff[pc] = off
@@ -212,6 +231,53 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 type cacheUser interface {
 	// usesCache reports whether the code generated last reads it.
 	usesCache() bool
+}
+
+// movAdder is implemented by backends that emit "mov d, s; add d, src"
+// (64-bit) as one instruction.
+type movAdder interface {
+	// MovAdd emits d = s + src (s, d and a register src are not r10, d
+	// is not s; a register src may be d, standing for s).
+	MovAdd(d, s uint8, src Operand)
+}
+
+// fusable reports whether pc and pc+1 are "mov d, s; add d, src" in one
+// basic block, outside group spans, that the backend fuses: d = s + src,
+// with src rewritten when it names d.
+func (l *lowerer) fusable(pc int, block []int) (d, s uint8, src Operand, ok bool) {
+	if _, ok := l.be.(movAdder); !ok || pc+1 >= len(l.p) || block[pc+1] > 0 {
+		return 0, 0, Operand{}, false
+	}
+	if _, in := l.slowPC[pc]; in {
+		return 0, 0, Operand{}, false
+	}
+	if _, in := l.slowPC[pc+1]; in {
+		return 0, 0, Operand{}, false
+	}
+	mov, add := l.p[pc], l.p[pc+1]
+	if mov.Opcode != uint8(isa.ClassALU64)|uint8(isa.ALUMov)|uint8(isa.SrcX) || mov.Offset != 0 ||
+		mov.Dst >= isa.R10 || mov.Src >= isa.R10 || mov.Dst == mov.Src {
+		return 0, 0, Operand{}, false
+	}
+	d, s = mov.Dst, mov.Src
+	switch add.Opcode {
+	case uint8(isa.ClassALU64) | uint8(isa.ALUAdd) | uint8(isa.SrcX):
+		if add.Dst != d || add.Src >= isa.R10 {
+			return 0, 0, Operand{}, false
+		}
+		src = Reg(add.Src)
+		if add.Src == d {
+			src = Reg(s)
+		}
+	case uint8(isa.ClassALU64) | uint8(isa.ALUAdd) | uint8(isa.SrcK):
+		if add.Dst != d || (l.cfg.Blind && add.Imm != 0) {
+			return 0, 0, Operand{}, false
+		}
+		src = Imm(add.Imm)
+	default:
+		return 0, 0, Operand{}, false
+	}
+	return d, s, src, true
 }
 
 // endsBlock reports whether control may leave the straight line after ins.
