@@ -43,7 +43,7 @@ const (
 	fR10    = 32
 	fAux    = 40
 	fResume = 48
-	fGroup  = 56  // host address of base+0 of the current access group, or 0
+	fGroup  = 56  // host address of base+MinOff of the current access group, or 0
 	fCache  = 128 // state.cache; the trampoline's frame must hold it
 )
 
@@ -102,6 +102,7 @@ type amd64Backend struct {
 type groupRec struct {
 	stores [][2]int
 	reload bool
+	minOff int16 // the saved base is the host address of base+minOff
 }
 
 // saveGroup stores rax as the group's saved base.
@@ -599,7 +600,7 @@ func (b *amd64Backend) GroupCheck(g Group) {
 
 // GroupCheckJump implements GroupJumper.
 func (b *amd64Backend) GroupCheckJump(g Group, fail Label) {
-	b.group = &groupRec{}
+	b.group = &groupRec{minOff: g.MinOff}
 	b.groups = append(b.groups, b.group)
 	b.groupCheck(g, fail, b.group)
 }
@@ -632,9 +633,6 @@ func (b *amd64Backend) groupCheck(g Group, fail Label, rec *groupRec) {
 			b.jcc(x.CondA, full)
 		}
 		a.ALURM(x.ADD, true, x.RAX, fm(b.specSlot(g.Spec, csData)))
-		if g.MinOff != 0 {
-			a.Lea(x.RAX, x.M(x.RAX, -int32(g.MinOff)))
-		}
 		b.saveGroup(rec)
 		b.Bind(done)
 		b.later = append(b.later, func() {
@@ -667,7 +665,7 @@ func (b *amd64Backend) groupCheck(g Group, fail Label, rec *groupRec) {
 		b.jcc(x.CondE, fail)
 	}
 	a.ALURM(x.ADD, true, x.RAX, x.M(x.RDX, 0))
-	a.Lea(x.RAX, x.M(x.RAX, -int32(g.Span)-int32(g.MinOff)))
+	a.Lea(x.RAX, x.M(x.RAX, -int32(g.Span)))
 	b.saveGroup(rec)
 	b.raxBase = true
 }
@@ -684,7 +682,7 @@ func (b *amd64Backend) grouped(ac Access, slow Label) x.Mem {
 		b.a.TestRR(true, x.RAX, x.RAX)
 		b.jcc(x.CondE, slow)
 	}
-	return x.M(x.RAX, int32(ac.Off))
+	return x.M(x.RAX, int32(ac.Off)-int32(b.group.minOff))
 }
 
 func (b *amd64Backend) Load(ac Access, dst uint8, signed bool) {

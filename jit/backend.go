@@ -79,9 +79,9 @@ type Group struct {
 // it, the lowering uses Checked for every unproven access.
 type Grouper interface {
 	// GroupCheck emits the check of g before its first member: it saves
-	// the host address of base+0 (host address of base+MinOff, minus
-	// MinOff) for the members if the union is in bounds and permitted, or
-	// a marker that sends the members to their own checks.
+	// a host base for the members (the backend's choice: base+0 or
+	// base+MinOff) if the union is in bounds and permitted, or a marker
+	// that sends the members to their own checks.
 	GroupCheck(g Group)
 }
 
@@ -92,7 +92,8 @@ type Grouper interface {
 type GroupJumper interface {
 	Grouper
 	// GroupCheckJump emits the check of g before its first member: it
-	// saves the host address of base+0 for the members, or jumps to fail.
+	// saves a host base for the members (how is the backend's), or jumps
+	// to fail.
 	GroupCheckJump(g Group, fail Label)
 }
 
