@@ -6,6 +6,7 @@ import (
 
 	"github.com/iovm/iovm/isa"
 	x "github.com/iovm/iovm/jit/amd64"
+	"github.com/iovm/iovm/vm"
 )
 
 // The amd64 backend.
@@ -24,7 +25,8 @@ import (
 //	[rsp+40] aux of an exit
 //	[rsp+48] resume address of an exit
 //	[rsp+56] host base of the current access group (Grouper), 0 if its check failed
-//	[rsp+64] cached bounds of the region of r1 at entry and of the stack (Spec)
+//	[rsp+128] state.cache (see fillCache): region deltas and permissions,
+//	          bounds of the speculated regions (Spec), copied at entry
 //
 // rsp and rbp are never changed (the Go runtime's unwinder and profiler may
 // look at them when a signal lands in native code); nothing is pushed.
@@ -41,20 +43,34 @@ const (
 	fR10    = 32
 	fAux    = 40
 	fResume = 48
-	fGroup  = 56 // host address of base+0 of the current access group, or 0
-	// Cached bounds of the speculated regions (Spec): for each, id<<32,
-	// the data pointer, and the length readable and writable (0 without
-	// the permission). Filled by the entry stub.
-	fSpec     = 64 // SpecEntry at fSpec, SpecStack at fSpec+32
-	specBase  = 0
-	specData  = 8
-	specLenR  = 16
-	specLenW  = 24
-	specBytes = 32
+	fGroup  = 56  // host address of base+MinOff of the current access group, or 0
+	fCache  = 128 // state.cache; the trampoline's frame must hold it
 )
 
-// specSlot returns the frame offset of field f of the cache of Spec sp.
-func specSlot(sp Spec, f int32) int32 { return fSpec + int32(sp-1)*specBytes + f }
+// amd64Frame is the size of the trampoline's locals (enter_amd64.s), which
+// native code sees at [rsp+8] up.
+const amd64Frame = 592
+
+var _ [amd64Frame + 8 - fCache - 8*cacheLen]struct{} // the cache fits
+
+// limSlot returns the frame offset of the limit of Spec sp for accesses
+// of n bytes (rounded up to a power of two, at most 1<<(limSizes-1)) in
+// direction dir (limR, limW, limRW).
+func (b *amd64Backend) limSlot(sp Spec, dir, n int) int32 {
+	return b.specSlot(sp, csLim+dir*limSizes+bits.Len(uint(n-1)))
+}
+
+// cslot returns the frame offset of word i of state.cache, which the entry
+// stub then copies.
+func (b *amd64Backend) cslot(i int) int32 {
+	b.used[i] = true
+	return fCache + 8*int32(i)
+}
+
+// specSlot returns the frame offset of field f (cs*) of the cache of Spec sp.
+func (b *amd64Backend) specSlot(sp Spec, f int) int32 {
+	return b.cslot(cSpec + int(sp-1)*cSpecLen + f)
+}
 
 type fixup struct {
 	pos int
@@ -68,7 +84,37 @@ type amd64Backend struct {
 	fixups []fixup
 	later  []func()
 	exit   Label // common exit path
-	start  int   // offset of the first-entry stub
+	// The first entry of a run jumps from offset start to startL, the
+	// first-entry stub (emitted last, like entry), which goes on to pc0.
+	start  int
+	startL Label
+	pc0    Label
+	// raxBase: rax holds the saved base of the current group (after
+	// GroupCheckJump or a GroupedFast member), so the next member need
+	// not reload it. Every method that may write rax clears it; the
+	// lowering guarantees no jump lands inside a group's span.
+	raxBase bool
+	entry   Label          // the entry stub proper, emitted last
+	used    [cacheLen]bool // words of state.cache the code reads
+	// groups records, per group check, where it stores the saved base;
+	// Finish turns the stores of groups no member reloads into NOPs.
+	groups []*groupRec
+	group  *groupRec // the current group
+}
+
+// groupRec is the code of one group's check: its stores of the saved
+// base ([start, end) in the code), and whether a member reloads it.
+type groupRec struct {
+	stores [][2]int
+	reload bool
+	minOff int16 // the saved base is the host address of base+minOff
+}
+
+// saveGroup stores rax as the group's saved base.
+func (b *amd64Backend) saveGroup(rec *groupRec) {
+	start := b.a.Len()
+	b.a.Store(fm(fGroup), x.RAX, 8)
+	rec.stores = append(rec.stores, [2]int{start, b.a.Len()})
 }
 
 func (b *amd64Backend) Arch() string { return "amd64" }
@@ -76,6 +122,8 @@ func (b *amd64Backend) Arch() string { return "amd64" }
 func (b *amd64Backend) Begin(cfg *Config) {
 	*b = amd64Backend{cfg: cfg}
 	b.exit = b.NewLabel()
+	b.entry = b.NewLabel()
+	b.startL, b.pc0 = b.NewLabel(), b.NewLabel()
 }
 
 func (b *amd64Backend) NewLabel() Label {
@@ -100,6 +148,15 @@ func (b *amd64Backend) Finish() ([]byte, error) {
 		b.later[i]()
 	}
 	b.emitExit()
+	b.emitEntry(false)
+	b.emitEntry(true)
+	for _, g := range b.groups {
+		if !g.reload {
+			for _, s := range g.stores {
+				x.NopFill(b.a.B[s[0]:s[1]])
+			}
+		}
+	}
 	for _, f := range b.fixups {
 		t := b.labels[f.l]
 		if t < 0 {
@@ -110,20 +167,39 @@ func (b *amd64Backend) Finish() ([]byte, error) {
 	return b.a.B, nil
 }
 
+func (b *amd64Backend) usesCache() bool {
+	for _, u := range b.used {
+		if u {
+			return true
+		}
+	}
+	return false
+}
+
+// Entry jumps to the entry stub, emitted by Finish when the cache words
+// the code reads are known.
 func (b *amd64Backend) Entry() {
-	b.entry(false)
+	b.raxBase = false
+	b.jmp(b.entry)
 	b.start = b.a.Len()
-	b.entry(true) // falls through to pc 0
+	b.jmp(b.startL)
+	b.Bind(b.pc0)
 }
 
 // StartStub implements Starter.
 func (b *amd64Backend) StartStub() int { return b.start }
 
-// entry emits an entry stub. The first entry of a run (start) needs only
-// r1, r2 and r10 from the state (the other registers are 0) and goes on to
-// pc 0; the others reload every register and jump to state.resume.
-func (b *amd64Backend) entry(start bool) {
+// emitEntry emits an entry stub: the frame and the registers from the
+// state, then a jump to state.resume. The first entry of a run (start)
+// needs only r1, r2 and r10 from the state (the other registers are 0)
+// and goes on to pc 0.
+func (b *amd64Backend) emitEntry(start bool) {
 	a := &b.a
+	if start {
+		b.Bind(b.startL)
+	} else {
+		b.Bind(b.entry)
+	}
 	a.Load(x.RAX, fm(fState), 8, false)
 	a.Load(x.RCX, x.M(x.RAX, stMem), 8, false)
 	a.Store(fm(fMem), x.RCX, 8)
@@ -131,6 +207,15 @@ func (b *amd64Backend) entry(start bool) {
 	a.Store(fm(fHostFP), x.RCX, 8)
 	a.Load(x.RCX, x.M(x.RAX, stRegs+80), 8, false)
 	a.Store(fm(fR10), x.RCX, 8)
+	a.StoreImm(fm(fGroup), 0, 8) // a group entered mid-way checks each access
+	// Only the words used: rep movsq of them all costs more than a
+	// trivial run.
+	for i, u := range b.used {
+		if u {
+			a.Load(x.RCX, x.M(x.RAX, int32(stCache+8*i)), 8, false)
+			a.Store(fm(fCache+8*int32(i)), x.RCX, 8)
+		}
+	}
 	for i, r := range amd64Regs {
 		if start && i != 1 && i != 2 {
 			a.ALURR(x.XOR, false, r, r)
@@ -139,43 +224,11 @@ func (b *amd64Backend) entry(start bool) {
 		a.Load(r, x.M(x.RAX, int32(stRegs+8*i)), 8, false)
 	}
 	a.Load(aCnt, x.M(x.RAX, stCount), 8, false)
-	a.StoreImm(fm(fGroup), 0, 8) // a group entered mid-way checks each access
-	// Spec caches: the region of r1 at entry, then the stack; only those
-	// the program's accesses use (the stub runs at every entry).
-	for _, sp := range []Spec{SpecEntry, SpecStack} {
-		if !b.cfg.Specs[sp] {
-			continue
-		}
-		if sp == SpecEntry {
-			a.Load(x.RDX, x.M(x.RAX, stEntryR), 8, false)
-		} else {
-			a.MovRI32(x.RDX, 1)
-		}
-		a.MovRR(true, x.RCX, x.RDX)
-		a.ShiftRI(x.SHL, true, x.RCX, 32)
-		a.Store(fm(specSlot(sp, specBase)), x.RCX, 8)
-		a.ShiftRI(x.SHL, false, x.RDX, 5)
-		a.ALURM(x.ADD, true, x.RDX, fm(fMem)) // &Regions[id]
-		a.Load(x.RCX, x.M(x.RDX, 0), 8, false)
-		a.Store(fm(specSlot(sp, specData)), x.RCX, 8)
-		for i, perm := range []uint8{1, 2} {
-			a.Load(x.RCX, x.M(x.RDX, 8), 8, false)
-			a.TestMI8(x.M(x.RDX, 24), perm)
-			b.cmovZero(x.RCX)
-			a.Store(fm(specSlot(sp, specLenR+8*int32(i))), x.RCX, 8)
-		}
+	if start {
+		b.jmp(b.pc0)
+		return
 	}
-	if !start {
-		a.JmpM(x.M(x.RAX, stResume)) // rax is still the state pointer
-	}
-}
-
-// cmovZero emits r = 0 if ZF is set, keeping the flags of the test before.
-func (b *amd64Backend) cmovZero(r x.Reg) {
-	skip := b.NewLabel()
-	b.jcc(x.CondNE, skip)
-	b.a.MovRI32(r, 0)
-	b.Bind(skip)
+	a.JmpM(x.M(x.RAX, stResume))
 }
 
 // emitExit emits the common exit path: rcx = pc, rdx = reason, rax =
@@ -203,6 +256,7 @@ func (b *amd64Backend) emitExit() {
 }
 
 func (b *amd64Backend) ExitToGo(reason int, pc int, aux Operand, resume Label) {
+	b.raxBase = false
 	a := &b.a
 	if reason == ExitDone {
 		// The end of the run needs only r0 and the counter.
@@ -238,6 +292,13 @@ func (b *amd64Backend) Charge(pc, n int, restart Label) {
 	})
 }
 
+// clobbered notes that r is written (see raxBase).
+func (b *amd64Backend) clobbered(r x.Reg) {
+	if r == x.RAX {
+		b.raxBase = false
+	}
+}
+
 // reg returns the host register of eBPF register r (not r10).
 func reg(r uint8) x.Reg { return amd64Regs[r] }
 
@@ -245,6 +306,7 @@ func reg(r uint8) x.Reg { return amd64Regs[r] }
 // scratch.
 func (b *amd64Backend) read(r uint8, scratch x.Reg) x.Reg {
 	if r == isa.R10 {
+		b.clobbered(scratch)
 		b.a.Load(scratch, fm(fR10), 8, false)
 		return scratch
 	}
@@ -253,6 +315,7 @@ func (b *amd64Backend) read(r uint8, scratch x.Reg) x.Reg {
 
 // imm materializes an immediate operand into scratch, blinded if asked.
 func (b *amd64Backend) imm(o Operand, scratch x.Reg) x.Reg {
+	b.clobbered(scratch)
 	if o.Blind != 0 {
 		k := int64(int32(o.Blind))
 		b.a.MovRI64(scratch, uint64(o.Imm^k))
@@ -292,7 +355,7 @@ func (b *amd64Backend) Mov(w Width, dst uint8, src Operand) {
 			return
 		}
 		if w == W32 {
-			a.MovRI32(d, uint32(src.Imm))
+			a.MovRI64(d, uint64(uint32(src.Imm))) // xor for 0: flags are dead between instructions
 		} else {
 			a.MovRI64(d, uint64(src.Imm))
 		}
@@ -309,7 +372,17 @@ func (b *amd64Backend) Mov(w Width, dst uint8, src Operand) {
 	a.MovRR(w == W64, d, s)
 }
 
+// MovAdd implements movAdder with lea.
+func (b *amd64Backend) MovAdd(d, s uint8, src Operand) {
+	if src.IsImm {
+		b.a.Lea(reg(d), x.M(reg(s), int32(src.Imm)))
+		return
+	}
+	b.a.Lea(reg(d), x.MI(reg(s), reg(src.Reg), 1, 0))
+}
+
 func (b *amd64Backend) MovSX(w Width, dst, src uint8, nbits int) {
+	b.raxBase = false
 	s := b.read(src, x.RAX)
 	b.a.Movsx(w == W64, reg(dst), s, nbits)
 }
@@ -362,6 +435,7 @@ func (b *amd64Backend) ALU(op isa.ALUOp, w Width, dst uint8, src Operand) {
 }
 
 func (b *amd64Backend) DivMod(w Width, mod, signed bool, dst uint8, src Operand, nonZero bool) {
+	b.raxBase = false
 	a := &b.a
 	d := reg(dst)
 	w64 := w == W64
@@ -446,6 +520,7 @@ func (b *amd64Backend) End(dst uint8, nbits int, swap bool) {
 }
 
 func (b *amd64Backend) LoadImm64(dst uint8, v uint64, key int64) {
+	b.raxBase = false
 	d := reg(dst)
 	if key == 0 {
 		b.a.MovRI64(d, v)
@@ -459,27 +534,38 @@ func (b *amd64Backend) LoadImm64(dst uint8, v uint64, key int64) {
 // addr emits the translation of access a and returns the host memory
 // operand. It uses rax and rdx.
 func (b *amd64Backend) addr(ac Access, atomic bool) x.Mem {
+	b.raxBase = false
 	a := &b.a
 	if ac.Mode == Frame {
 		a.Load(x.RAX, fm(fHostFP), 8, false)
 		return x.M(x.RAX, int32(ac.Off))
 	}
+	if (ac.Mode == Proven || ac.Mode == WriteChecked) && ac.Region != 0 && !atomic {
+		// host = addr + delta of the region (the verifier proved the id
+		// and the bounds).
+		if ac.Mode == WriteChecked {
+			a.TestMI8(fm(b.cslot(cPerm+int(ac.Region)-vm.RegionInput)), uint8(vm.PermWrite))
+			b.jcc(x.CondE, ac.Fault)
+		}
+		base := b.read(ac.Base, x.RDX)
+		a.Load(x.RAX, fm(b.cslot(cDelta+int(ac.Region)-vm.RegionStack)), 8, false)
+		return x.MI(x.RAX, base, 1, int32(ac.Off))
+	}
 	if ac.Mode == Checked && ac.Spec != SpecNone && !atomic {
-		// The guessed region first: offset = addr - id<<32 (no borrow),
-		// offset+size within the cached length; else the full check.
+		// The guessed region first: off = addr - id<<32 is below the
+		// cached limit for this size and direction (one unsigned compare
+		// catches both ends); else the full check.
 		slow, join := b.NewLabel(), b.NewLabel()
 		base := b.read(ac.Base, x.RAX)
 		a.Lea(x.RAX, x.M(base, int32(ac.Off)))
-		a.ALURM(x.SUB, true, x.RAX, fm(specSlot(ac.Spec, specBase)))
-		b.jcc(x.CondB, slow)
-		a.Lea(x.RDX, x.M(x.RAX, int32(ac.Size)))
-		lenSlot := specLenR
+		a.ALURM(x.SUB, true, x.RAX, fm(b.specSlot(ac.Spec, csBase)))
+		dir := limR
 		if ac.Write {
-			lenSlot = specLenW
+			dir = limW
 		}
-		a.ALURM(x.CMP, true, x.RDX, fm(specSlot(ac.Spec, int32(lenSlot))))
-		b.jcc(x.CondA, slow)
-		a.ALURM(x.ADD, true, x.RAX, fm(specSlot(ac.Spec, specData)))
+		a.ALURM(x.CMP, true, x.RAX, fm(b.limSlot(ac.Spec, dir, ac.Size)))
+		b.jcc(x.CondAE, slow)
+		a.ALURM(x.ADD, true, x.RAX, fm(b.specSlot(ac.Spec, csData)))
 		b.Bind(join)
 		b.later = append(b.later, func() {
 			b.Bind(slow)
@@ -527,34 +613,62 @@ func (b *amd64Backend) addr(ac Access, atomic bool) x.Mem {
 
 // GroupCheck implements Grouper.
 func (b *amd64Backend) GroupCheck(g Group) {
-	a := &b.a
+	b.raxBase = false
 	fail, done := b.NewLabel(), b.NewLabel()
+	b.GroupCheckJump(g, fail)
+	b.group.reload = true // Grouped members test the saved base
+	b.Bind(done)
+	b.later = append(b.later, func() {
+		b.Bind(fail)
+		b.a.StoreImm(fm(fGroup), 0, 8)
+		b.jmp(done)
+	})
+}
+
+// GroupCheckJump implements GroupJumper.
+func (b *amd64Backend) GroupCheckJump(g Group, fail Label) {
+	b.group = &groupRec{minOff: g.MinOff}
+	b.groups = append(b.groups, b.group)
+	b.groupCheck(g, fail, b.group)
+}
+
+// groupCheck emits the check of g, saving the base for rec.
+func (b *amd64Backend) groupCheck(g Group, fail Label, rec *groupRec) {
+	a := &b.a
+	dir := limR
+	switch {
+	case g.Read && g.Write:
+		dir = limRW
+	case g.Write:
+		dir = limW
+	}
 	if g.Spec != SpecNone {
 		// The guessed region first (see addr), else the full check below.
-		full := b.NewLabel()
+		full, done := b.NewLabel(), b.NewLabel()
 		base := b.read(g.Base, x.RAX)
 		a.Lea(x.RAX, x.M(base, int32(g.MinOff)))
-		a.ALURM(x.SUB, true, x.RAX, fm(specSlot(g.Spec, specBase)))
-		b.jcc(x.CondB, full)
-		a.Lea(x.RDX, x.M(x.RAX, int32(g.Span)))
-		if g.Read {
-			a.ALURM(x.CMP, true, x.RDX, fm(specSlot(g.Spec, specLenR)))
+		a.ALURM(x.SUB, true, x.RAX, fm(b.specSlot(g.Spec, csBase)))
+		if g.Span <= 1<<(limSizes-1) {
+			// The limit of the power of two at least Span: near the
+			// region's end this may send a valid group to the full check.
+			a.ALURM(x.CMP, true, x.RAX, fm(b.limSlot(g.Spec, dir, g.Span)))
+			b.jcc(x.CondAE, full)
+		} else {
+			b.jcc(x.CondB, full)
+			a.Lea(x.RDX, x.M(x.RAX, int32(g.Span)))
+			a.ALURM(x.CMP, true, x.RDX, fm(b.specSlot(g.Spec, csLenR+dir)))
 			b.jcc(x.CondA, full)
 		}
-		if g.Write {
-			a.ALURM(x.CMP, true, x.RDX, fm(specSlot(g.Spec, specLenW)))
-			b.jcc(x.CondA, full)
-		}
-		a.ALURM(x.ADD, true, x.RAX, fm(specSlot(g.Spec, specData)))
-		a.Lea(x.RAX, x.M(x.RAX, -int32(g.MinOff)))
-		a.Store(fm(fGroup), x.RAX, 8)
+		a.ALURM(x.ADD, true, x.RAX, fm(b.specSlot(g.Spec, csData)))
+		b.saveGroup(rec)
+		b.Bind(done)
 		b.later = append(b.later, func() {
 			b.Bind(full)
 			g.Spec = SpecNone
-			b.GroupCheck(g)
+			b.groupCheck(g, fail, rec)
 			b.jmp(done)
 		})
-		b.Bind(done)
+		b.raxBase = true // on both paths to done
 		return
 	}
 	base := b.read(g.Base, x.RAX)
@@ -578,23 +692,24 @@ func (b *amd64Backend) GroupCheck(g Group) {
 		b.jcc(x.CondE, fail)
 	}
 	a.ALURM(x.ADD, true, x.RAX, x.M(x.RDX, 0))
-	a.Lea(x.RAX, x.M(x.RAX, -int32(g.Span)-int32(g.MinOff)))
-	a.Store(fm(fGroup), x.RAX, 8)
-	b.Bind(done)
-	b.later = append(b.later, func() {
-		b.Bind(fail)
-		a.StoreImm(fm(fGroup), 0, 8)
-		b.jmp(done)
-	})
+	a.Lea(x.RAX, x.M(x.RAX, -int32(g.Span)))
+	b.saveGroup(rec)
+	b.raxBase = true
 }
 
 // grouped emits the fast path of a grouped access: the group's saved
-// base, or a jump to slow when the group's check failed.
+// base, or a jump to slow when the group's check failed (Grouped only).
 func (b *amd64Backend) grouped(ac Access, slow Label) x.Mem {
-	b.a.Load(x.RAX, fm(fGroup), 8, false)
-	b.a.TestRR(true, x.RAX, x.RAX)
-	b.jcc(x.CondE, slow)
-	return x.M(x.RAX, int32(ac.Off))
+	if ac.Mode != GroupedFast || !b.raxBase {
+		b.a.Load(x.RAX, fm(fGroup), 8, false)
+		b.group.reload = true
+	}
+	b.raxBase = ac.Mode == GroupedFast
+	if ac.Mode == Grouped {
+		b.a.TestRR(true, x.RAX, x.RAX)
+		b.jcc(x.CondE, slow)
+	}
+	return x.M(x.RAX, int32(ac.Off)-int32(b.group.minOff))
 }
 
 func (b *amd64Backend) Load(ac Access, dst uint8, signed bool) {
@@ -610,6 +725,8 @@ func (b *amd64Backend) Load(ac Access, dst uint8, signed bool) {
 			b.Load(ac, dst, signed)
 			b.jmp(back)
 		})
+	} else if ac.Mode == GroupedFast {
+		m = b.grouped(ac, NoLabel)
 	} else {
 		m = b.addr(ac, false)
 	}
@@ -701,6 +818,8 @@ func (b *amd64Backend) Store(ac Access, src Operand) {
 			b.Store(ac, src)
 			b.jmp(back)
 		})
+	} else if ac.Mode == GroupedFast {
+		m = b.grouped(ac, NoLabel)
 	} else {
 		m = b.addr(ac, false)
 	}
@@ -712,6 +831,7 @@ func (b *amd64Backend) Store(ac Access, src Operand) {
 }
 
 func (b *amd64Backend) Atomic(ac Access, op isa.AtomicOp, src uint8) {
+	b.raxBase = false
 	a := &b.a
 	m := b.addr(ac, true)
 	a.Lea(x.RDX, m)
@@ -753,7 +873,10 @@ func (b *amd64Backend) Atomic(ac Access, op isa.AtomicOp, src uint8) {
 	}
 }
 
-func (b *amd64Backend) Jump(target Label) { b.jmp(target) }
+func (b *amd64Backend) Jump(target Label) {
+	b.raxBase = false
+	b.jmp(target)
+}
 
 var amd64Conds = map[isa.JumpOp]x.Cond{
 	isa.JumpJEQ: x.CondE, isa.JumpJNE: x.CondNE, isa.JumpJGT: x.CondA, isa.JumpJGE: x.CondAE,
@@ -784,6 +907,7 @@ func (b *amd64Backend) Branch(op isa.JumpOp, w Width, dst uint8, src Operand, ta
 }
 
 func (b *amd64Backend) CallLocal(pc int, target Label) {
+	b.raxBase = false
 	a := &b.a
 	over := b.NewLabel()
 	if b.cfg.MaxCallDepth < 2 {
@@ -819,6 +943,7 @@ func (b *amd64Backend) CallLocal(pc int, target Label) {
 }
 
 func (b *amd64Backend) Return(pc int) {
+	b.raxBase = false
 	if !b.cfg.LocalCalls {
 		b.ExitToGo(ExitDone, pc, Imm(0), NoLabel)
 		return

@@ -471,7 +471,17 @@ func (b *arm64Backend) addr(ac Access, atomic bool) hostAddr {
 		return hostAddr{base: xFP, index: a64.ZR, off: int32(ac.Off)}
 	}
 	ea := b.effAddr(r(ac.Base), int64(ac.Off)) // the eBPF address
-	a.LSRImm(a64.X, t1, ea, 32)                // t1 = region id
+	if (ac.Mode == Proven || ac.Mode == WriteChecked) && ac.Region != 0 && !atomic {
+		// The region is known: its entry in the table, no lookup.
+		if ac.Mode == WriteChecked {
+			a.LDR(1, t3, xMem, 32*uint32(ac.Region)+24) // perm
+			a.TSTImm(a64.W, t3, 2)                      // vm.PermWrite
+			b.bcond(a64.EQ, ac.Fault)
+		}
+		a.LDR(8, t2, xMem, 32*uint32(ac.Region)) // data pointer
+		return hostAddr{base: t2, index: ea}
+	}
+	a.LSRImm(a64.X, t1, ea, 32) // t1 = region id
 	if ac.Mode == Checked {
 		a.CMPImm(a64.X, t1, 63)
 		b.bcond(a64.HI, ac.Fault)

@@ -38,7 +38,8 @@ const (
 	// Access.Fault on failure.
 	Checked CheckMode = iota
 	// Proven: the verifier proved the access in bounds and permitted;
-	// translate through the region table without checks.
+	// translate without checks (through the region table, or with the
+	// region's delta when Access.Region names it).
 	Proven
 	// Frame: Base is r10 and [Off, Off+Size) lies in the current frame, so
 	// the host address is the frame pointer's plus Off, without any lookup.
@@ -48,6 +49,15 @@ const (
 	// group's check passed, the access uses the host base it saved; else it
 	// is done as Checked, out of line.
 	Grouped
+	// WriteChecked: a store the verifier proved in bounds of Region (the
+	// input or the context), whose write permission is chosen per run
+	// (vm.Env MemReadOnly, ContextReadOnly): translate without bound
+	// checks, check only the permission and jump to Access.Fault without
+	// it. A backend may treat it as Checked.
+	WriteChecked
+	// GroupedFast: a member of a group whose check jumped elsewhere when it
+	// failed (GroupJumper), so the saved host base is valid here.
+	GroupedFast
 )
 
 // Group is a set of accesses in one basic block through the same base
@@ -69,19 +79,31 @@ type Group struct {
 // it, the lowering uses Checked for every unproven access.
 type Grouper interface {
 	// GroupCheck emits the check of g before its first member: it saves
-	// the host address of base+0 (host address of base+MinOff, minus
-	// MinOff) for the members if the union is in bounds and permitted, or
-	// a marker that sends the members to their own checks.
+	// a host base for the members (the backend's choice: base+0 or
+	// base+MinOff) if the union is in bounds and permitted, or a marker
+	// that sends the members to their own checks.
 	GroupCheck(g Group)
 }
 
-// Starter is implemented by backends whose Entry ends with a stub for
-// the first entry of a run, which falls through to pc 0: it loads r1, r2,
-// r10 and the counter from the state, zeroes the other registers and does
-// not read state.resume. Without it, runs enter at offset 0.
+// Starter is implemented by backends with a stub for the first entry of a
+// run, which goes on to pc 0: it loads r1, r2, r10 and the counter from the
+// state, zeroes the other registers and does not read state.resume.
+// Without it, runs enter at offset 0.
 type Starter interface {
-	// StartStub returns the offset of that stub (after Entry).
+	// StartStub returns the offset of that stub's entry (known after Entry).
 	StartStub() int
+}
+
+// GroupJumper is implemented by Groupers that can jump to a label when a
+// group's check fails. The lowering then emits the group's instructions
+// twice: with GroupedFast members after the check, and at fail with every
+// member checked on its own (Checked), rejoining after the last member.
+type GroupJumper interface {
+	Grouper
+	// GroupCheckJump emits the check of g before its first member: it
+	// saves a host base for the members (how is the backend's), or jumps
+	// to fail.
+	GroupCheckJump(g Group, fail Label)
 }
 
 // Spec names the region a Checked access or a Group is expected to
@@ -114,6 +136,10 @@ type Access struct {
 	Fault Label
 	// Spec is the likely region of a Checked access.
 	Spec Spec
+	// Region is the region id (vm.RegionStack, RegionInput or
+	// RegionContext) a Proven or WriteChecked access touches, or 0 when
+	// the verifier did not name one of those.
+	Region uint8
 }
 
 // Width is the operand width of an ALU operation or a comparison.
@@ -152,9 +178,6 @@ type Config struct {
 	// Blind enables constant blinding; Key returns a fresh random key.
 	Blind bool
 	Key   func() int64
-	// Specs[sp] is false when no access speculates on sp, so the entry
-	// stub need not cache its bounds. Set before Entry.
-	Specs [SpecStack + 1]bool
 }
 
 // Backend generates native code for one architecture. The shared lowering
@@ -168,9 +191,9 @@ type Config struct {
 //   - Native code is entered by the per-architecture trampoline
 //     (enter_GOARCH.s) at offset 0 of the code, with a pointer to a state
 //     block (see state in run.go and the st* offsets) available as the
-//     trampoline documents. The code at offset 0 is the Entry stub: it
-//     loads r0..r10, the budget counter and the region table from the state
-//     and jumps to state.resume.
+//     trampoline documents. The code at offset 0 is the Entry stub (or a
+//     jump to it): it loads r0..r10, the budget counter and the region
+//     table from the state and jumps to state.resume.
 //   - To leave, native code stores r0..r10, the counter, reason, pc, aux
 //     and resume address into the state and returns to the trampoline.
 //     The Go loop (run.go) acts on the reason and re-enters at

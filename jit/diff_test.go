@@ -254,24 +254,40 @@ func genMem(s *byteSource) []byte {
 	return m
 }
 
+// diffVariant varies how a generated program runs.
+type diffVariant struct {
+	blind    bool
+	readOnly bool   // the input is mapped read-only
+	yield    uint64 // jit.Options.YieldEvery (0: default): exits to Go and resumes at block starts
+}
+
 // diffOne runs p on both engines; it returns "" when they agree, and
 // whether the program loaded.
-func diffOne(p isa.Program, mem []byte, order binary.ByteOrder, blind bool) (string, bool) {
+func diffOne(p isa.Program, mem []byte, order binary.ByteOrder, v diffVariant) (string, bool) {
 	opts := &vm.Options{Helpers: diffHelpers(), Order: order}
 	vp, err := vm.Load(p, opts)
 	if err != nil {
 		return "", false
 	}
-	jp, err := jit.Compile(vp, &jit.Options{Blind: blind})
+	jp, err := jit.Compile(vp, &jit.Options{Blind: v.blind, YieldEvery: v.yield})
 	if err != nil {
 		return "compile: " + err.Error(), true
 	}
 	defer jp.Close()
 	m1 := append([]byte(nil), mem...)
 	m2 := append([]byte(nil), mem...)
-	r1, e1 := vp.Run(&vm.Env{Mem: m1, Budget: 5000})
-	r2, e2 := jp.Run(&vm.Env{Mem: m2, Budget: 5000})
+	r1, e1 := vp.Run(&vm.Env{Mem: m1, MemReadOnly: v.readOnly, Budget: 5000})
+	r2, e2 := jp.Run(&vm.Env{Mem: m2, MemReadOnly: v.readOnly, Budget: 5000})
 	return differ(r1, e1, r2, e2, m1, m2), true
+}
+
+// variant derives a run variant from three choices.
+func variant(a, b, c int) diffVariant {
+	v := diffVariant{blind: a%3 == 1, readOnly: b%5 == 2}
+	if c%4 == 1 {
+		v.yield = uint64(1 + c%13)
+	}
+	return v
 }
 
 func diffHelpers() *vm.Helpers {
@@ -311,7 +327,7 @@ func TestDiff(t *testing.T) {
 		if i%4 == 3 {
 			order = binary.BigEndian
 		}
-		why, ok := diffOne(p, mem, order, i%3 == 1)
+		why, ok := diffOne(p, mem, order, variant(i, i/3, i/7))
 		if ok {
 			loaded++
 		}
@@ -341,7 +357,13 @@ func FuzzDiff(f *testing.F) {
 		if len(b) > 0 && b[0]&1 == 1 {
 			order = binary.BigEndian
 		}
-		if why, _ := diffOne(p, mem, order, len(b) > 1 && b[1]&1 == 1); why != "" {
+		var c [3]int
+		for i := range c {
+			if len(b) > i+1 {
+				c[i] = int(b[i+1])
+			}
+		}
+		if why, _ := diffOne(p, mem, order, variant(c[0], c[1], c[2])); why != "" {
 			t.Fatalf("disagree:\n%s\n%s", why, listing(p))
 		}
 	})

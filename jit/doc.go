@@ -61,10 +61,10 @@
 // only the state a run reads (the registers, budget, resume address) and
 // stores pointers only when they change. The first entry into native code
 // is inline in that body and most runs end there; the exits loop handles
-// everything else out of line. The entry stub fills only the Spec caches
-// the program uses (Config.Specs), and a backend may add a stub for the
+// everything else out of line. The entry stub copies only the per-run
+// values (fillCache) the code reads, and a backend may add a stub for the
 // first entry of a run (Starter: amd64) that loads only r1, r2 and r10,
-// zeroes the other registers and falls through to pc 0, so Go sets only
+// zeroes the other registers and goes on to pc 0, so Go sets only
 // those three in the state.
 //
 // # Memory checks
@@ -72,17 +72,26 @@
 // Every load and store is translated through the region table (vm.Region:
 // data pointer, length, permissions) with the region id, bounds and
 // permission checked inline; a failed check exits with ExitFault and Go
-// rebuilds the interpreter's exact *vm.Error with vm.Memory.Translate. Three
-// cheaper forms exist: Frame (r10-relative accesses inside the current
-// frame: no lookup), Proven (the verifier proved the access: lookup, no
-// checks) and Grouped: runs of accesses through the same unchanged base
-// register in an extended basic block share one check of the union of their
-// ranges; when that check fails, each member checks itself out of line, so
-// faults and side effects stay exactly the interpreter's. Checked accesses
-// and group checks also speculate on the region (Spec: the region of r1 at
-// entry or the stack, guessed by a dataflow over base registers that need
-// not be sound): the amd64 backend first compares against bounds cached in
-// its frame at entry, and only on a miss runs the full check.
+// rebuilds the interpreter's exact *vm.Error with vm.Memory.Translate.
+// Cheaper forms exist: Frame (r10-relative accesses inside the current
+// frame: no lookup), Proven (the verifier proved the access: no checks; in
+// the stack, input or context no id lookup either: amd64 adds a per-run
+// delta, data - id<<32, arm64 loads the region's entry),
+// WriteChecked (stores to the input or context proven in bounds, whose
+// writability is chosen per run: only the permission is checked) and
+// Grouped: runs of accesses through the same unchanged base register in an
+// extended basic block share one check of the union of their ranges. When
+// that check fails, each member checks itself, so faults and side effects
+// stay exactly the interpreter's: on amd64 the check jumps to a slow copy
+// of the group's span whose members are Checked (a yield or a callback
+// inside the span resumes there), elsewhere each member tests a marker.
+// Checked accesses and group checks also speculate on the region (Spec:
+// the region of r1 at entry or the stack, guessed by a dataflow over base
+// registers and spilled stack slots that need not be sound): the amd64
+// backend first compares the offset against a limit cached in its frame
+// (one unsigned compare), and only on a miss runs the full check. The
+// per-run values (deltas, permissions, limits) are computed by Go before
+// each entry (fillCache) from the region table.
 //
 // # Adding an architecture
 //

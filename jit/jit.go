@@ -254,6 +254,9 @@ func (r *runner) Run(env *vm.Env) (vm.Result, error) {
 	// The first entry is inline: most runs end there.
 	give := min(budget, p.quantum)
 	st.count = give
+	if p.code.cache {
+		fillCache(st, m)
+	}
 	enter(p.begin, st)
 	used := give - st.count
 	st.insns = used
@@ -271,15 +274,18 @@ func (r *runner) Run(env *vm.Env) (vm.Result, error) {
 // loop runs native code from st.resume until the program ends (or, in a
 // callback, the function returns: callback true) or fails.
 func (p *Program) loop(st *state, m *vm.Memory) (callback bool, err *vm.Error) {
-	p.native(st)
+	p.native(st, m)
 	return p.exits(st, m)
 }
 
 // native runs native code from st.resume until its next exit to Go.
-func (p *Program) native(st *state) {
+func (p *Program) native(st *state, m *vm.Memory) {
 	give := min(st.remaining, p.quantum+st.extra)
 	st.extra = 0
 	st.count = give
+	if p.code.cache {
+		fillCache(st, m)
+	}
 	enter(p.entry, st)
 	used := give - st.count
 	st.insns += used
@@ -290,7 +296,7 @@ func (p *Program) native(st *state) {
 // the program ends (or, in a callback, the function returns: callback
 // true) or fails.
 func (p *Program) exits(st *state, m *vm.Memory) (callback bool, err *vm.Error) {
-	for ; ; p.native(st) {
+	for ; ; p.native(st, m) {
 		pc := int(st.pc)
 		switch st.reason {
 		case ExitDone:
@@ -363,7 +369,7 @@ func (c *caller) CallLocal(pc int, r1, r2, r3, r4, r5 uint64) (uint64, error) {
 	off := uint32((maxDepth - int(st.depth)) * p.opts.StackSize)
 	st.regs = [11]uint64{1: r1, 2: r2, 3: r3, 4: r4, 5: r5, 10: vm.Addr(vm.RegionStack, off)}
 	st.hostFP = st.stackBase + uint64(off)
-	st.resume = uint64(p.entry) + uint64(p.code.pcOff[pc])
+	st.resume = uint64(p.entry) + uint64(p.code.callOff[pc])
 	_, err := p.loop(st, m)
 	r0 := st.regs[0]
 	st.regs, st.hostFP, st.depth, st.resume = saved, savedFP, savedDepth, savedResume

@@ -22,10 +22,14 @@ type code struct {
 	// pcOff[pc] is the offset of the native code of pc (-1 for the second
 	// slot of a lddw); pcOff[len] is the end of the main code.
 	pcOff []int
-	start int   // offset of the code of pc 0
-	begin int   // offset of the first-entry stub (Starter), -1 without
-	cbRet int   // offset of the stub a callback's exit returns to
-	block []int // block[pc] = size in instructions of the block starting at pc (0 if not a leader)
+	// callOff[pc] is where a callback to pc starts (vm.LocalCaller): pcOff,
+	// or inside a group's span the slow copy, which needs no saved base.
+	callOff []int
+	start   int   // offset of the code of pc 0
+	begin   int   // offset of the first-entry stub (Starter), -1 without
+	cbRet   int   // offset of the stub a callback's exit returns to
+	block   []int // block[pc] = size in instructions of the block starting at pc (0 if not a leader)
+	cache   bool  // the code reads state.cache: fill it before entries
 }
 
 // lowerer walks one program and drives a backend.
@@ -39,6 +43,13 @@ type lowerer struct {
 	groups map[int]*Group // group of each grouped access, by pc
 	leader map[int]*Group // group whose check precedes pc
 	spec   []Spec         // likely region of the base of the access at pc
+	// With a GroupJumper: last[pc] is the last member of the group led by
+	// pc; slowPC[pc] labels the slow copy of pc (inside a group's span);
+	// slow is set while emitting slow copies (members are Checked there).
+	jumper bool
+	last   map[int]int
+	slowPC map[int]Label
+	slow   bool
 }
 
 // lower compiles p for be.
@@ -75,7 +86,7 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 			leader[pc+1] = true // resumes after an exit to Go
 		}
 	}
-	c := &code{pcOff: make([]int, n+1), block: make([]int, n+1)}
+	c := &code{pcOff: make([]int, n+1), callOff: make([]int, n+1), block: make([]int, n+1)}
 	for pc := 0; pc < n; {
 		if !leader[pc] || p.IsContinuation(pc) {
 			pc++
@@ -98,9 +109,6 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 		l.labels[i] = be.NewLabel()
 	}
 	l.spec = speculate(p)
-	for _, sp := range l.spec {
-		l.cfg.Specs[sp] = true
-	}
 	if _, ok := be.(Grouper); ok {
 		target := make([]bool, n+1)
 		for pc := 0; pc < n; pc++ {
@@ -109,6 +117,16 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 			}
 		}
 		l.findGroups(c.block, target)
+		_, l.jumper = be.(GroupJumper)
+	}
+	var slowCopies []int // leaders of groups whose slow copy is due
+	if l.jumper {
+		l.slowPC = map[int]Label{}
+		for first, last := range l.last {
+			for pc := first; pc <= last; pc++ {
+				l.slowPC[pc] = be.NewLabel()
+			}
+		}
 	}
 	be.Entry()
 	c.start = be.Offset()
@@ -116,6 +134,8 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 	if s, ok := be.(Starter); ok {
 		c.begin = s.StartStub()
 	}
+	var fused []int // pcs of fused pairs' second instructions
+	skip := -1      // the second instruction of a fused pair
 	for pc := 0; pc < n; pc++ {
 		if p.IsContinuation(pc) {
 			c.pcOff[pc] = -1
@@ -124,10 +144,30 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 		be.Bind(l.labels[pc])
 		c.pcOff[pc] = be.Offset()
 		if c.block[pc] > 0 {
-			be.Charge(pc, c.block[pc], l.labels[pc])
+			restart := l.labels[pc]
+			if s, ok := l.slowPC[pc]; ok && l.leader[pc] == nil {
+				// Inside a group's span, after its check: a yield here
+				// resumes in the slow copy, which needs no saved base.
+				restart = s
+			}
+			be.Charge(pc, c.block[pc], restart)
 		}
 		if g := l.leader[pc]; g != nil {
-			be.(Grouper).GroupCheck(*g)
+			if l.jumper {
+				be.(GroupJumper).GroupCheckJump(*g, l.slowPC[pc])
+				slowCopies = append(slowCopies, pc)
+			} else {
+				be.(Grouper).GroupCheck(*g)
+			}
+		}
+		if pc == skip {
+			continue
+		}
+		if d, s, src, ok := l.fusable(pc, c.block); ok {
+			be.(movAdder).MovAdd(d, s, src)
+			skip = pc + 1
+			fused = append(fused, skip)
+			continue
 		}
 		if err := l.insn(pc); err != nil {
 			return nil, err
@@ -139,6 +179,42 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 	be.ExitToGo(ExitInvalid, n, Imm(invFallOff), NoLabel)
 	c.cbRet = be.Offset()
 	be.ExitToGo(ExitCallback, n, Imm(0), NoLabel)
+	// Slow copies of group spans: the same instructions, members checked
+	// on their own, then back to the main code after the last member.
+	l.slow = true
+	for _, first := range slowCopies {
+		last := l.last[first]
+		for pc := first; pc <= last; pc++ {
+			if p.IsContinuation(pc) {
+				continue
+			}
+			be.Bind(l.slowPC[pc])
+			if pc != first {
+				c.callOff[pc] = be.Offset()
+			}
+			if c.block[pc] > 0 && pc != first {
+				be.Charge(pc, c.block[pc], l.slowPC[pc])
+			}
+			if err := l.insn(pc); err != nil {
+				return nil, err
+			}
+		}
+		be.Jump(l.labels[last+p[last].Slots()])
+	}
+	l.slow = false
+	// A callback into the second instruction of a fused pair runs it alone.
+	for _, pc := range fused {
+		c.callOff[pc] = be.Offset()
+		if err := l.insn(pc); err != nil {
+			return nil, err
+		}
+		be.Jump(l.labels[pc+1])
+	}
+	for pc, off := range c.pcOff {
+		if c.callOff[pc] == 0 {
+			c.callOff[pc] = off
+		}
+	}
 	for pc := 0; pc < n; pc++ {
 		if f, ok := l.faults[pc]; ok {
 			be.Bind(f)
@@ -150,7 +226,63 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 		return nil, err
 	}
 	c.bytes = b
+	if cu, ok := be.(cacheUser); ok {
+		c.cache = cu.usesCache()
+	}
 	return c, nil
+}
+
+// cacheUser is implemented by backends whose code may read state.cache.
+type cacheUser interface {
+	// usesCache reports whether the code generated last reads it.
+	usesCache() bool
+}
+
+// movAdder is implemented by backends that emit "mov d, s; add d, src"
+// (64-bit) as one instruction.
+type movAdder interface {
+	// MovAdd emits d = s + src (s, d and a register src are not r10, d
+	// is not s; a register src may be d, standing for s).
+	MovAdd(d, s uint8, src Operand)
+}
+
+// fusable reports whether pc and pc+1 are "mov d, s; add d, src" in one
+// basic block, outside group spans, that the backend fuses: d = s + src,
+// with src rewritten when it names d.
+func (l *lowerer) fusable(pc int, block []int) (d, s uint8, src Operand, ok bool) {
+	if _, ok := l.be.(movAdder); !ok || pc+1 >= len(l.p) || block[pc+1] > 0 {
+		return 0, 0, Operand{}, false
+	}
+	if _, in := l.slowPC[pc]; in {
+		return 0, 0, Operand{}, false
+	}
+	if _, in := l.slowPC[pc+1]; in {
+		return 0, 0, Operand{}, false
+	}
+	mov, add := l.p[pc], l.p[pc+1]
+	if mov.Opcode != uint8(isa.ClassALU64)|uint8(isa.ALUMov)|uint8(isa.SrcX) || mov.Offset != 0 ||
+		mov.Dst >= isa.R10 || mov.Src >= isa.R10 || mov.Dst == mov.Src {
+		return 0, 0, Operand{}, false
+	}
+	d, s = mov.Dst, mov.Src
+	switch add.Opcode {
+	case uint8(isa.ClassALU64) | uint8(isa.ALUAdd) | uint8(isa.SrcX):
+		if add.Dst != d || add.Src >= isa.R10 {
+			return 0, 0, Operand{}, false
+		}
+		src = Reg(add.Src)
+		if add.Src == d {
+			src = Reg(s)
+		}
+	case uint8(isa.ClassALU64) | uint8(isa.ALUAdd) | uint8(isa.SrcK):
+		if add.Dst != d || (l.cfg.Blind && add.Imm != 0) {
+			return 0, 0, Operand{}, false
+		}
+		src = Imm(add.Imm)
+	default:
+		return 0, 0, Operand{}, false
+	}
+	return d, s, src, true
 }
 
 // endsBlock reports whether control may leave the straight line after ins.
@@ -251,9 +383,10 @@ func (l *lowerer) groupable(pc int) (base uint8, off int16, size int, write, ok 
 // Other checked accesses may interleave (they do not use the group's saved
 // base); atomics, calls, exits and unconditional jumps end a group. A
 // member reached after an exit to Go (a yield at a block start) finds the
-// saved base cleared by the entry stub and checks itself.
+// saved base cleared by the entry stub and checks itself, or, with a
+// GroupJumper, resumes in the slow copy of the span.
 func (l *lowerer) findGroups(block []int, target []bool) {
-	l.groups, l.leader = map[int]*Group{}, map[int]*Group{}
+	l.groups, l.leader, l.last = map[int]*Group{}, map[int]*Group{}, map[int]int{}
 	n := len(l.p)
 	var g *Group
 	var members []int
@@ -262,6 +395,7 @@ func (l *lowerer) findGroups(block []int, target []bool) {
 		if g != nil && len(members) >= 2 {
 			g.Span = maxEnd - int(g.MinOff)
 			l.leader[members[0]] = g
+			l.last[members[0]] = members[len(members)-1]
 			for _, m := range members {
 				l.groups[m] = g
 			}
@@ -320,12 +454,19 @@ func (l *lowerer) access(pc int, base uint8, off int16, size int, write, atomic 
 		// Frame r10 of depth d is (MaxCallDepth-d)*StackSize with d <
 		// MaxCallDepth, so the whole current frame is in the stack region.
 		a.Mode = Frame
-	case l.facts != nil && l.facts.Analyzed && pc < len(l.facts.Access) && l.facts.Access[pc].Proven:
+	case l.fact(pc).Proven:
 		a.Mode = Proven
+		a.Region = regionID(l.fact(pc).Region)
 		if atomic {
 			a.Fault = l.faultLabel(pc)
 		}
-	case l.groups[pc] != nil:
+	case l.fact(pc).InBounds && write && !atomic && regionID(l.fact(pc).Region) >= vm.RegionInput:
+		a.Mode = WriteChecked
+		a.Region = regionID(l.fact(pc).Region)
+		a.Fault = l.faultLabel(pc)
+	case l.groups[pc] != nil && l.jumper && !l.slow:
+		a.Mode = GroupedFast
+	case l.groups[pc] != nil && !l.slow:
 		a.Mode = Grouped
 		a.Fault = l.faultLabel(pc)
 	default:
@@ -338,15 +479,56 @@ func (l *lowerer) access(pc int, base uint8, off int16, size int, write, atomic 
 	return a
 }
 
+// fact returns what the verifier proved about the access at pc.
+func (l *lowerer) fact(pc int) verifier.Access {
+	if l.facts == nil || !l.facts.Analyzed || pc >= len(l.facts.Access) {
+		return verifier.Access{}
+	}
+	return l.facts.Access[pc]
+}
+
+// regionID returns the region id of a verifier region with a fixed id, or 0.
+func regionID(r verifier.Region) uint8 {
+	switch r {
+	case verifier.RegionStack:
+		return vm.RegionStack
+	case verifier.RegionInput:
+		return vm.RegionInput
+	case verifier.RegionContext:
+		return vm.RegionContext
+	}
+	return 0
+}
+
 // speculate guesses, for each memory access, the region its base register
 // points into: the region of r1 at entry or the stack, when the register is
-// (a copy of) r1 or r10 plus or minus scalars on every path seen. It is a
-// forward dataflow over the control-flow graph that needs no soundness:
-// a wrong guess only sends the access to its full check.
+// (a copy of) r1 or r10 plus or minus scalars on every path seen, possibly
+// spilled to and reloaded from one of the top specSlots 8-byte slots of the
+// frame (compilers spill r1 across loops). It is a forward dataflow over
+// the control-flow graph that needs no soundness: a wrong guess only sends
+// the access to its full check.
 func speculate(p isa.Program) []Spec {
 	n := len(p)
 	const top = 255
-	type regs [11]uint8 // Spec, or top
+	const specSlots = 8
+	type regs [11 + specSlots]uint8 // Spec or top: r0..r10, then the slots at r10-8, r10-16, ...
+	// slot returns the index in regs of the slot of an 8-byte access at
+	// r10+off, or -1; clobber sets the slots a size-byte store at r10+off
+	// overlaps to top.
+	slot := func(off int16, size int) int {
+		if size != 8 || off >= 0 || off%8 != 0 || int(off) < -8*specSlots {
+			return -1
+		}
+		return 11 + int(-off)/8 - 1
+	}
+	clobber := func(r *regs, off int16, size int) {
+		for k := 0; k < specSlots; k++ {
+			lo := -8 * (k + 1)
+			if int(off) < lo+8 && int(off)+size > lo {
+				r[11+k] = top
+			}
+		}
+	}
 	in := make([]regs, n+1)
 	seen := make([]bool, n+1)
 	var entry regs
@@ -408,8 +590,18 @@ func speculate(p isa.Program) []Spec {
 			default:
 				r[d] = top
 			}
-		case isa.ClassALU, isa.ClassLDX:
+		case isa.ClassALU:
 			r[d] = top
+		case isa.ClassLDX:
+			if k := slot(ins.Offset, ins.Size().Bytes()); s == 10 && k >= 0 && ins.Mode() == isa.ModeMEM {
+				r[d] = r[k]
+			} else {
+				r[d] = top
+			}
+		case isa.ClassST:
+			if d == 10 {
+				clobber(&r, ins.Offset, ins.Size().Bytes())
+			}
 		case isa.ClassLD:
 			if ins.Mode() == isa.ModeIMM {
 				r[d] = top
@@ -417,8 +609,17 @@ func speculate(p isa.Program) []Spec {
 				r[0] = top
 			}
 		case isa.ClassSTX:
-			if ins.Mode() == isa.ModeATOMIC {
+			k := slot(ins.Offset, ins.Size().Bytes())
+			switch {
+			case ins.Mode() == isa.ModeATOMIC:
+				if d == 10 {
+					clobber(&r, ins.Offset, ins.Size().Bytes())
+				}
 				r[s], r[0] = top, top
+			case d == 10 && k >= 0:
+				r[k] = r[s]
+			case d == 10:
+				clobber(&r, ins.Offset, ins.Size().Bytes())
 			}
 		case isa.ClassJMP, isa.ClassJMP32:
 			switch {

@@ -375,25 +375,3 @@ func TestRunnerSameMemory(t *testing.T) {
 		}
 	}
 }
-
-// TestEntrySpecs checks that the amd64 entry stub fills the Spec caches
-// only for programs whose accesses speculate on them.
-func TestEntrySpecs(t *testing.T) {
-	start := func(src string) int {
-		vp, err := vm.Load(mustAssemble(t, src), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, err := Generate(vp, "amd64", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return l.Start
-	}
-	none := start("mov %r0, 1\nexit")
-	entry := start("mov %r0, %r2\nadd %r0, %r1\nldxb %r0, [%r0+0]\nexit")
-	both := start("mov %r0, %r2\nadd %r0, %r1\nldxb %r0, [%r0+0]\nmov %r3, %r10\nadd %r3, %r0\nstb [%r3-1], 1\nexit")
-	if !(none < entry && entry < both) {
-		t.Errorf("entry stub sizes: no Spec %d, SpecEntry %d, both %d", none, entry, both)
-	}
-}

@@ -101,7 +101,7 @@ func analyze(p isa.Program, c *Config, s *structure, facts *Facts) error {
 	facts.LoopsBounded = v.loopsOK
 	for pc := range p {
 		if v.accSeen[pc] && v.accOK[pc] {
-			facts.Access[pc] = Access{Proven: true, Region: v.accRegion[pc]}
+			facts.Access[pc] = Access{Proven: true, InBounds: true, Region: v.accRegion[pc]}
 		}
 		facts.DivNonZero[pc] = v.divSeen[pc] && v.divOK[pc]
 	}

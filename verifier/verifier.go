@@ -187,8 +187,12 @@ type Config struct {
 
 // Access is what the verifier proved about one memory access.
 type Access struct {
-	Proven bool   // the access is in bounds (and permitted) on every path
-	Region Region // the region it touches, when Proven
+	Proven bool // the access is in bounds (and permitted) on every path
+	// InBounds: the access is in bounds on every path; its permission
+	// may be unproven (see vm: stores to the input, whose writability is
+	// chosen per run). Proven implies InBounds.
+	InBounds bool
+	Region   Region // the region it touches, when InBounds
 }
 
 // Region names the kind of memory an access touches.

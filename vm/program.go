@@ -511,7 +511,8 @@ func callsHelpers(insns isa.Program) bool {
 // writableAtRunTime withdraws the proof of stores and atomics on the input
 // and the context: whether those are writable is chosen per run
 // (Env.MemReadOnly, Env.ContextReadOnly), after verification, so engines
-// must keep the permission check there.
+// must keep the permission check there. The bounds proof stays
+// (Access.InBounds), so engines may check only the permission.
 func writableAtRunTime(insns isa.Program, facts *verifier.Facts) {
 	for pc, ins := range insns {
 		c := ins.Class()

@@ -197,6 +197,20 @@ func TestShiftsAndOthers(t *testing.T) {
 	check(t, "cqo", enc(func(a *Asm) { a.CQO(true) }), x86asm.CQO)
 	check(t, "cdq", enc(func(a *Asm) { a.CQO(false) }), x86asm.CDQ)
 	check(t, "ret", enc(func(a *Asm) { a.Ret() }), x86asm.RET)
+	for n := 1; n < 10; n++ {
+		b := make([]byte, n)
+		NopFill(b)
+		check(t, fmt.Sprintf("nop %d", n), b, x86asm.NOP)
+	}
+	b := make([]byte, 23)
+	NopFill(b)
+	for len(b) > 0 {
+		inst, err := x86asm.Decode(b, 64)
+		if err != nil || inst.Op != x86asm.NOP {
+			t.Fatalf("nop fill: % x: %v %v", b, inst, err)
+		}
+		b = b[inst.Len:]
+	}
 }
 
 func TestJumps(t *testing.T) {
