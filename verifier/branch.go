@@ -183,17 +183,25 @@ func setScalar(st *state, r uint8, s scalar) {
 	if x.id == lenID && s.umin > st.inputMin {
 		st.inputMin = minU(s.umin, math.MaxUint32)
 	}
+	// A register linked to x with another delta is x + (its delta - x's),
+	// exactly, so also modulo 2^64: sAdd shifts the refined bounds.
+	shifted := func(y value) scalar {
+		if y.delta == x.delta {
+			return s
+		}
+		return sAdd(s, constScalar(uint64(y.delta-x.delta)))
+	}
 	for _, g := range st.frames {
 		for i := range g.regs {
-			if g.regs[i].typ == tScalar && g.regs[i].id == x.id {
-				if ns, ok := meet(g.regs[i].s, s); ok {
+			if y := g.regs[i]; y.typ == tScalar && y.id == x.id {
+				if ns, ok := meet(y.s, shifted(y)); ok {
 					g.regs[i].s = ns
 				}
 			}
 		}
 		for i := range g.stack {
 			if sl := g.stack[i]; sl.spilled && sl.spill.typ == tScalar && sl.spill.id == x.id {
-				if ns, ok := meet(sl.spill.s, s); ok {
+				if ns, ok := meet(sl.spill.s, shifted(sl.spill)); ok {
 					g.own()
 					g.stack[i].spill.s = ns
 				}
@@ -428,17 +436,18 @@ func (v *verifier) learnLenRelation(op isa.JumpOp, a, b value, taken, fall *stat
 	default:
 		return
 	}
+	// x is exactly base + delta: x < len is base + delta + 1 <= len.
 	if tOK && taken != nil && (lt || le) {
-		k := int64(0)
+		k := x.delta
 		if lt {
-			k = 1
+			k++
 		}
 		taken.learnRange(x.id, k)
 	}
 	if fOK && (flt || fle) {
-		k := int64(0)
+		k := x.delta
 		if flt {
-			k = 1
+			k++
 		}
 		fall.learnRange(x.id, k)
 	}
