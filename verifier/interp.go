@@ -343,6 +343,17 @@ func (v *verifier) dropSingleIDs(st *state, pc int) {
 		}
 	}
 	v.idCount = ids
+	// Relations of bases no live value holds any more are dead weight.
+	pr := st.pktRange[:0]
+	for _, r := range st.pktRange {
+		for _, u := range ids {
+			if u.id == r.id {
+				pr = append(pr, r)
+				break
+			}
+		}
+	}
+	st.pktRange = pr
 	for _, u := range ids {
 		if _, ok := st.rangeOf(u.id); u.n > 1 || ok {
 			continue
@@ -487,15 +498,20 @@ func (v *verifier) widen(old, st *state, keep bool) {
 		k, have := rc.k, keep
 		if (o.typ == tScalar || o.typ == tInput) && o.id > lenID {
 			if ko, ok := old.rangeOf(o.id); ok {
-				have = true
-				if ko += c.delta - o.delta; ko <= rc.k {
-					k = ko
-				} else {
-					// The relation shrinks relative to the value (a
-					// relation from before the loop wearing off one
-					// iteration at a time): jump to what the latest
-					// comparison proves, which the loop may keep.
-					k = rc.last
+				switch ko += c.delta - o.delta; {
+				case ko <= rc.k:
+					k, have = ko, true
+				case keep && rc.last != noCompare:
+					// The relation shrinks relative to the value (one
+					// from before the loop wearing off an iteration at a
+					// time): jump to what the latest comparison proved,
+					// which the loop may keep proving.
+					k, have = rc.last, true
+				default:
+					// Shrinking with no comparison to fall back on (a
+					// counter moving away from the length), or too many
+					// widenings: drop it, so the loop head converges.
+					have = false
 				}
 			}
 		}
@@ -511,12 +527,58 @@ func (v *verifier) widen(old, st *state, keep bool) {
 		pr = append(pr, rel{w.id, k, minS(k, rc.last)})
 	}
 	var constIDs []uint64 // value, id pairs: constants linked by the counter rule
+	// After widenKeep widenings, a changed link is kept only where old has
+	// the same link up to renaming and shifting its base (the same
+	// partition, the same differences), so links only disappear.
+	var changed []uint32 // ids of st whose links differ from old's
+	if !keep {
+		type pair struct {
+			cur, old uint32
+			shift    int64
+		}
+		var ps []pair
+		check := func(o, c value) {
+			if !linked(c) {
+				return
+			}
+			if !linked(o) || o.typ != c.typ {
+				changed = append(changed, c.id)
+				return
+			}
+			sh := c.delta - o.delta
+			for _, p := range ps {
+				if p.cur == c.id && (p.old != o.id || p.shift != sh) || p.old == o.id && p.cur != c.id {
+					changed = append(changed, c.id, p.cur)
+				}
+			}
+			ps = append(ps, pair{c.id, o.id, sh})
+		}
+		for i, fo := range old.frames {
+			fc := st.frames[i]
+			for r := 0; r < 10; r++ {
+				check(fo.regs[r], fc.regs[r])
+			}
+			for j := range fc.stack {
+				if j < len(fo.stack) && fc.stack[j].spilled && fo.stack[j].spilled {
+					check(fo.stack[j].spill, fc.stack[j].spill)
+				}
+			}
+		}
+	}
+	stable := func(id uint32) bool {
+		for _, x := range changed {
+			if x == id {
+				return false
+			}
+		}
+		return true
+	}
 	for i, fo := range old.frames {
 		fc := st.frames[i]
 		for r := 0; r < 10; r++ {
 			c, o := fc.regs[r], fo.regs[r]
 			w := widenValue(o, c)
-			if keep && (c.typ == tScalar || c.typ == tInput) && c.id > lenID && w.typ == c.typ && w.id == 0 {
+			if linked(c) && w.typ == c.typ && w.id == 0 && (keep || stable(c.id)) {
 				// The identity of c changed since old (a comparison with
 				// the length gave it a fresh one, or a constant moved
 				// it): keep it, with the relation st proves for it.
@@ -549,7 +611,7 @@ func (v *verifier) widen(old, st *state, keep bool) {
 					}
 					if w.id == 0 {
 						w.id = v.freshID()
-						pr = append(pr, rel{w.id, int64(k), int64(k)})
+						pr = append(pr, rel{w.id, int64(k), noCompare})
 						if c.s.isConst() {
 							constIDs = append(constIDs, c.s.val(), uint64(w.id))
 						}
@@ -579,7 +641,34 @@ func (v *verifier) widen(old, st *state, keep bool) {
 		}
 	}
 	st.pktRange = pr
+	// A linked scalar B + d with B + k <= len is at most MaxUint32 - k + d:
+	// bounds widening lost, which keep later additions from wrapping.
+	bound := func(x *value) {
+		if x.typ != tScalar || x.id <= lenID {
+			return
+		}
+		if k, ok := rangeIn(pr, x.id); ok {
+			if hi := math.MaxUint32 - k + x.delta; hi >= 0 {
+				if ns, ok := meet(x.s, rangeScalar(0, uint64(hi))); ok {
+					x.s = ns
+				}
+			}
+		}
+	}
+	for _, f := range st.frames {
+		for r := range f.regs {
+			bound(&f.regs[r])
+		}
+		for j := range f.stack {
+			if f.stack[j].spilled {
+				bound(&f.stack[j].spill)
+			}
+		}
+	}
 }
+
+// linked reports whether x is a linked value (see value).
+func linked(x value) bool { return (x.typ == tScalar || x.typ == tInput) && x.id > lenID }
 
 func widenValue(o, c value) value {
 	if o.typ != c.typ || o.null != c.null || o.frame != c.frame || o.obj != c.obj {

@@ -2,6 +2,7 @@ package verifier
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -127,12 +128,16 @@ type state struct {
 }
 
 // rel says base id + k <= len (the input end) is proven. last is the k of
-// the latest comparison that proved a relation for id (at most k): what
-// the loop around it keeps proving, used when widening shrinks k.
+// the latest comparison that proved a relation for id (at most k, or
+// noCompare): what the loop around it may keep proving, used when widening
+// shrinks k.
 type rel struct {
 	id      uint32
 	k, last int64
 }
+
+// noCompare is rel.last of a relation no comparison proved.
+const noCompare = math.MinInt64
 
 // rangeOf returns k for base id.
 func (st *state) rangeOf(id uint32) (int64, bool) {
