@@ -105,6 +105,10 @@ func (g *gen) program() isa.Program {
 		switch g.n(22) {
 		case 19, 20: // linked scalars: y = x + c compared with the length, then input + x
 			x, y := g.linkedRegs()
+			if g.n(2) == 0 {
+				// x near the length, so runs hit the edge of what is proven.
+				emit(isa.Instruction{Opcode: 0xbf, Dst: x, Src: 7}, isa.Instruction{Opcode: 0x17, Dst: x, Imm: int64(g.n(5))})
+			}
 			emit(isa.Instruction{Opcode: 0xbf, Dst: y, Src: x})
 			emit(g.addConst(y))
 			if g.n(3) == 0 {
