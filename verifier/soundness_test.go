@@ -111,8 +111,12 @@ func (g *gen) program() isa.Program {
 			}
 			emit(isa.Instruction{Opcode: 0xbf, Dst: y, Src: x})
 			emit(g.addConst(y))
-			if g.n(3) == 0 {
+			switch g.n(3) {
+			case 0:
 				emit(g.addConst(y))
+			case 1: // two paths with other constants meet (join, pruning)
+				emit(isa.Instruction{Opcode: uint8(isa.ClassJMP) | uint8(isa.JumpJEQ), Dst: uint8(g.n(6)), Imm: int64(g.n(4)), Offset: 2})
+				emit(g.addConst(y), isa.Instruction{Opcode: 0x05, Offset: 1}, g.addConst(y))
 			}
 			switch g.n(6) {
 			case 0: // break the link
