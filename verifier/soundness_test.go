@@ -102,7 +102,27 @@ func (g *gen) program() isa.Program {
 		if g.n(3) == 0 {
 			cls = isa.ClassALU
 		}
-		switch g.n(22) {
+		switch g.n(23) {
+		case 22: // two paths give x different bases and relations, then meet (pruning with a shift)
+			x, y := g.linkedRegs()
+			t, s, ca, cb := int64(g.n(8)), int64(g.n(4)), int64(g.n(5)), int64(g.n(5))
+			ja := isa.Instruction{Opcode: 0x05}
+			emit(isa.Instruction{Opcode: 0xbf, Dst: x, Src: 7}, isa.Instruction{Opcode: 0x17, Dst: x, Imm: t},
+				isa.Instruction{Opcode: 0x57, Dst: x, Imm: 0x3ff})
+			emit(isa.Instruction{Opcode: uint8(isa.ClassJMP) | uint8(isa.JumpJSET), Dst: 7, Imm: 1, Offset: 4})
+			// A: y = x + ca < len
+			emit(isa.Instruction{Opcode: 0xbf, Dst: y, Src: x}, isa.Instruction{Opcode: 0x07, Dst: y, Imm: ca})
+			emit(isa.Instruction{Opcode: uint8(isa.ClassJMP) | uint8(isa.JumpJGE) | 0x08, Dst: y, Src: 7, Offset: 9})
+			ja.Offset = 5
+			emit(ja)
+			// B: x <= 1000, linked, x += s, y = x + cb < len
+			emit(isa.Instruction{Opcode: uint8(isa.ClassJMP) | uint8(isa.JumpJGT), Dst: x, Imm: 1000, Offset: 7})
+			emit(isa.Instruction{Opcode: 0xbf, Dst: y, Src: x}, isa.Instruction{Opcode: 0x07, Dst: x, Imm: s})
+			emit(isa.Instruction{Opcode: 0x07, Dst: y, Imm: s + cb})
+			emit(isa.Instruction{Opcode: uint8(isa.ClassJMP) | uint8(isa.JumpJGE) | 0x08, Dst: y, Src: 7, Offset: 3})
+			// join: input + x
+			emit(isa.Instruction{Opcode: 0xbf, Dst: 1, Src: 6}, isa.Instruction{Opcode: 0x0f, Dst: 1, Src: x})
+			emit(isa.Instruction{Opcode: uint8(isa.ClassLDX) | uint8(isa.ModeMEM) | uint8(isa.SizeB), Dst: 0, Src: 1, Offset: int16(g.n(5))})
 		case 19, 20: // linked scalars: y = x + c compared with the length, then input + x
 			x, y := g.linkedRegs()
 			if g.n(2) == 0 {
