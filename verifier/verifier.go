@@ -86,15 +86,18 @@
 // is dropped when no comparison proved one; after widenKeep widenings only
 // links old has up to renaming and shift survive, so links only disappear
 // and loop heads converge. A widened linked scalar is bounded by its
-// relation (base + k <= len <= MaxUint32). Soundness of an access through
-// a linked pointer needs only that values are equal modulo 2^64 (deltas and
-// offsets stay within 2^40, far from wrapping), so the no-wraparound rule
-// for adds is a second line of defense.
+// relation (base + k <= len <= MaxUint32). The counter rule above also
+// applies to a constant that replaces a linked value (an inner loop
+// restarting), and registers holding the same constant get one id. An
+// access proof through a linked pointer would hold even if linked values
+// were only equal modulo 2^64: a relation pins the base to a compared value
+// below 2^32, and deltas and pointer offsets stay within 2^40, so the
+// no-wraparound rule for adds is a second line of defense.
 //
 // Limits: no relations between registers other than these are tracked
-// (no "x <= y", no len - x); stack contents are tracked to a depth of 8
-// KiB per frame; helpers with a zero prototype are trusted with any
-// arguments (and forget every spill).
+// (no "x <= y" such as i <= i*i, no len - x or len + c); stack contents
+// are tracked to a depth of 8 KiB per frame; helpers with a zero prototype
+// are trusted with any arguments (and forget every spill).
 //
 // Facts: Access[pc].Proven means the access is within its region on every
 // path and permitted by the configuration (stores to the context only with
