@@ -444,7 +444,7 @@ func (v *verifier) valueSub(o, c value) bool {
 	// lenID and null-check ids).
 	if o.id != 0 {
 		if o.id == lenID || c.id == lenID {
-			return o.id == c.id
+			return o.id == c.id && o.delta == c.delta
 		}
 		if c.id == 0 {
 			return false
@@ -679,8 +679,8 @@ func widenValue(o, c value) value {
 	}
 	r := c
 	r.s = o.s.widen(c.s)
-	if o.id == lenID && c.id == lenID {
-		r.s = lenBounds(r.s)
+	if o.id == lenID && c.id == lenID && o.delta == c.delta {
+		r.s = lenBounds(r.s, c.delta)
 	}
 	if o.id != c.id || o.delta != c.delta {
 		r.id, r.delta = 0, 0
@@ -691,10 +691,14 @@ func widenValue(o, c value) value {
 	return r
 }
 
-// lenBounds returns s, a widened value of the input length, within the
-// bounds every length has: [0, MaxUint32].
-func lenBounds(s scalar) scalar {
-	if ns, ok := meet(s, rangeScalar(0, math.MaxUint32)); ok {
+// lenBounds returns s, a widened value of the input length plus d, within
+// the bounds every such value has: [max(0, d), MaxUint32 + d].
+func lenBounds(s scalar, d int64) scalar {
+	hi := int64(math.MaxUint32) + d
+	if hi < 0 {
+		return s
+	}
+	if ns, ok := meet(s, rangeScalar(uint64(maxS(0, d)), uint64(hi))); ok {
 		return ns
 	}
 	return s
@@ -890,8 +894,8 @@ func joinValue(a, b value, widen bool) value {
 	r.null = a.null || b.null
 	if widen {
 		r.s = a.s.widen(b.s)
-		if a.id == lenID && b.id == lenID {
-			r.s = lenBounds(r.s)
+		if a.id == lenID && b.id == lenID && a.delta == b.delta {
+			r.s = lenBounds(r.s, b.delta)
 		}
 	} else {
 		r.s = a.s.join(b.s)

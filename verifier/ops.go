@@ -82,7 +82,7 @@ func (v *verifier) alu(pc int, st *state, ins isa.Instruction) error {
 		f.regs[d] = v.ptrArith(st, op, dv, src)
 		return nil
 	}
-	if is64 && (op == isa.ALUAdd || op == isa.ALUSub) && dv.typ == tScalar && dv.id > lenID && src.typ == tScalar && src.s.isConst() {
+	if is64 && (op == isa.ALUAdd || op == isa.ALUSub) && dv.typ == tScalar && dv.id >= lenID && src.typ == tScalar && src.s.isConst() {
 		if c, ok := linkedAdd(dv, int64(src.s.val()), op == isa.ALUSub); ok {
 			f.regs[d] = value{typ: tScalar, id: dv.id, delta: dv.delta + c, s: v.scalarALU(ins, dv.s, src.s)}
 			return nil
@@ -111,7 +111,8 @@ func (v *verifier) ptrArith(st *state, op isa.ALUOp, dv, src value) value {
 			return unknown
 		}
 		if p.typ == tInput && k.id == lenID && p.s.isConst() {
-			return value{typ: tInputEnd, s: p.s}
+			// input + c + (len + d): the input end + c + d.
+			return value{typ: tInputEnd, s: sAdd(p.s, constScalar(uint64(k.delta)))}
 		}
 		if p.typ == tInputEnd && !k.s.isConst() {
 			return unknown

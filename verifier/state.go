@@ -31,7 +31,8 @@ const lenID = 1
 // for every register and spill of a state carrying that id; a scalar with
 // (id, delta) is exactly B + delta as an unsigned 64-bit value (no
 // wraparound), an input pointer with (id, delta) is input + B + delta. A
-// scalar with id 0 has delta 0; lenID is the input length itself (delta 0).
+// scalar with id 0 has delta 0; a scalar with lenID and delta d is the
+// input length + d, exactly.
 // pktRange relates bases to the length.
 type value struct {
 	typ   regType
@@ -54,7 +55,9 @@ func (v value) String() string {
 		return "?"
 	case tScalar:
 		s := v.s.String()
-		if v.id == lenID {
+		if v.id == lenID && v.delta != 0 {
+			s += fmt.Sprintf("=len%+d", v.delta)
+		} else if v.id == lenID {
 			s += "=len"
 		} else if v.id != 0 && v.delta != 0 {
 			s += fmt.Sprintf("#%d%+d", v.id, v.delta)

@@ -85,7 +85,11 @@
 // latest comparison's relation (rel.last), which the loop re-establishes, or
 // is dropped when no comparison proved one; after widenKeep widenings only
 // links old has up to renaming and shift survive, so links only disappear
-// and loop heads converge. A widened linked scalar is bounded by its
+// and loop heads converge. The length is linked the same way: len + c
+// (a copy of r2 plus a constant that cannot wrap, "i < len - 3") keeps
+// lenID with delta c, so x < len + c records base + d - c + 1 <= len,
+// input + (len + c) is the input end + c, and a bound on len + c bounds
+// the length. A widened linked scalar is bounded by its
 // relation (base + k <= len <= MaxUint32). The counter rule above also
 // applies to a constant that replaces a linked value (an inner loop
 // restarting), and registers holding the same constant get one id. An
@@ -95,7 +99,7 @@
 // no-wraparound rule for adds is a second line of defense.
 //
 // Limits: no relations between registers other than these are tracked
-// (no "x <= y" such as i <= i*i, no len - x or len + c); stack contents
+// (no "x <= y" such as i <= i*i, no len - x); stack contents
 // are tracked to a depth of 8 KiB per frame; helpers with a zero prototype
 // are trusted with any arguments (and forget every spill).
 //
