@@ -180,20 +180,31 @@ func setScalar(st *state, r uint8, s scalar) {
 	if x.id == 0 {
 		return
 	}
-	if x.id == lenID && s.umin > st.inputMin {
-		st.inputMin = minU(s.umin, math.MaxUint32)
+	if x.id == lenID && s.umin <= math.MaxInt64 {
+		// x is len + delta.
+		if n := int64(s.umin) - x.delta; n > 0 && uint64(n) > st.inputMin {
+			st.inputMin = minU(uint64(n), math.MaxUint32)
+		}
+	}
+	// A register linked to x with another delta is x + (its delta - x's),
+	// exactly, so also modulo 2^64: sAdd shifts the refined bounds.
+	shifted := func(y value) scalar {
+		if y.delta == x.delta {
+			return s
+		}
+		return sAdd(s, constScalar(uint64(y.delta-x.delta)))
 	}
 	for _, g := range st.frames {
 		for i := range g.regs {
-			if g.regs[i].typ == tScalar && g.regs[i].id == x.id {
-				if ns, ok := meet(g.regs[i].s, s); ok {
+			if y := g.regs[i]; y.typ == tScalar && y.id == x.id {
+				if ns, ok := meet(y.s, shifted(y)); ok {
 					g.regs[i].s = ns
 				}
 			}
 		}
 		for i := range g.stack {
 			if sl := g.stack[i]; sl.spilled && sl.spill.typ == tScalar && sl.spill.id == x.id {
-				if ns, ok := meet(sl.spill.s, s); ok {
+				if ns, ok := meet(sl.spill.s, shifted(sl.spill)); ok {
 					g.own()
 					g.stack[i].spill.s = ns
 				}
@@ -400,9 +411,10 @@ func (v *verifier) learnLenRelation(op isa.JumpOp, a, b value, taken, fall *stat
 	var x value
 	var lt, le bool   // for the taken branch: x < len, x <= len
 	var flt, fle bool // for the fall-through branch
+	var e int64       // the length side is len + e
 	switch {
 	case b.id == lenID && a.id > lenID:
-		x = a
+		x, e = a, b.delta
 		switch op {
 		case isa.JumpJLT:
 			lt, fle = true, false
@@ -414,7 +426,7 @@ func (v *verifier) learnLenRelation(op isa.JumpOp, a, b value, taken, fall *stat
 			fle = true
 		}
 	case a.id == lenID && b.id > lenID:
-		x = b
+		x, e = b, a.delta
 		switch op {
 		case isa.JumpJGT: // len > x
 			lt = true
@@ -428,17 +440,19 @@ func (v *verifier) learnLenRelation(op isa.JumpOp, a, b value, taken, fall *stat
 	default:
 		return
 	}
+	// x is exactly base + delta and the other side len + e: x < len + e
+	// is base + delta - e + 1 <= len.
 	if tOK && taken != nil && (lt || le) {
-		k := int64(0)
+		k := x.delta - e
 		if lt {
-			k = 1
+			k++
 		}
 		taken.learnRange(x.id, k)
 	}
 	if fOK && (flt || fle) {
-		k := int64(0)
+		k := x.delta - e
 		if flt {
-			k = 1
+			k++
 		}
 		fall.learnRange(x.id, k)
 	}

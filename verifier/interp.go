@@ -55,8 +55,16 @@ type verifier struct {
 	loopBad   map[int]bool // loop heads not proven to terminate
 	frameUse  map[int]int
 	stackLen  int      // slots per frame
-	idmap     []uint32 // scratch for subsumes: old id -> new id pairs
+	idmap     []idPair // scratch for subsumes: how old ids map to current ones
+	idCount   []idUse  // scratch for clean
 	lastStore int      // v.insns when the current path last stored a checkpoint
+}
+
+// idPair says base old of the old state is base cur + shift of the current
+// state (subsumes).
+type idPair struct {
+	old, cur uint32
+	shift    int64
 }
 
 // errComplex is returned by the exploration when it runs out of budget.
@@ -205,6 +213,7 @@ func (v *verifier) checkpointAt(pc int, st *state, cp *checkpoint) (bool, *check
 	list := v.cps[pc]
 	v.visits[pc]++
 	widening := !v.strict && v.s.loopHead[pc] && v.visits[pc] > widenAfter
+	v.dropSingleIDs(st, pc)
 	h := v.hashState(st, pc)
 	for _, old := range list {
 		if old.branches == 0 {
@@ -302,6 +311,75 @@ func (v *verifier) clean(st *state, pc int) *state {
 	return n
 }
 
+// dropSingleIDs drops the ids of scalars linked to nothing else (no other
+// live register or spill, no relation with the length): such an id
+// constrains nothing, and would keep subsumes from pruning states where
+// the scalar has no id. (Linux: clear_singular_ids.)
+func (v *verifier) dropSingleIDs(st *state, pc int) {
+	ids := v.idCount[:0]
+	count := func(x value) {
+		if (x.typ != tScalar && x.typ != tInput) || x.id <= lenID {
+			return
+		}
+		for i := range ids {
+			if ids[i].id == x.id {
+				ids[i].n++
+				return
+			}
+		}
+		ids = append(ids, idUse{x.id, 1})
+	}
+	for i, f := range st.frames {
+		live := v.liveAt(st, i, pc)
+		for r := 0; r < 10; r++ {
+			if live&(1<<r) != 0 {
+				count(f.regs[r])
+			}
+		}
+		for _, sl := range f.stack {
+			if sl.spilled {
+				count(sl.spill)
+			}
+		}
+	}
+	v.idCount = ids
+	// Relations of bases no live value holds any more are dead weight.
+	pr := st.pktRange[:0]
+	for _, r := range st.pktRange {
+		for _, u := range ids {
+			if u.id == r.id {
+				pr = append(pr, r)
+				break
+			}
+		}
+	}
+	st.pktRange = pr
+	for _, u := range ids {
+		if _, ok := st.rangeOf(u.id); u.n > 1 || ok {
+			continue
+		}
+		for i, f := range st.frames {
+			live := v.liveAt(st, i, pc)
+			for r := range f.regs {
+				if x := &f.regs[r]; live&(1<<r) != 0 && x.typ == tScalar && x.id == u.id {
+					x.id, x.delta = 0, 0
+				}
+			}
+			for j := range f.stack {
+				if sl := f.stack[j]; sl.spilled && sl.spill.typ == tScalar && sl.spill.id == u.id {
+					f.own()
+					f.stack[j].spill.id, f.stack[j].spill.delta = 0, 0
+				}
+			}
+		}
+	}
+}
+
+type idUse struct {
+	id uint32
+	n  int
+}
+
 // subsumes reports whether every concrete state of cur is one of old's, as
 // far as the rest of the program can tell (live registers, all stack).
 func (v *verifier) subsumes(old, cur *state, pc int) bool {
@@ -337,12 +415,13 @@ func (v *verifier) subsumes(old, cur *state, pc int) bool {
 			}
 		}
 	}
-	// Ranges proven for variable input offsets the old state relied on.
-	for i := 0; i+1 < len(old.pktRange); i += 2 {
-		for j := 0; j+1 < len(v.idmap); j += 2 {
-			if int64(v.idmap[j]) == old.pktRange[i] {
-				k, ok := cur.rangeOf(v.idmap[j+1])
-				if !ok || k < old.pktRange[i+1] {
+	// Relations with the length the old state relied on: old base + k <=
+	// len is cur base + shift + k <= len.
+	for _, r := range old.pktRange {
+		for _, m := range v.idmap {
+			if m.old == r.id {
+				k, ok := cur.rangeOf(m.cur)
+				if !ok || k < r.k+m.shift {
 					return false
 				}
 			}
@@ -355,78 +434,188 @@ func (v *verifier) valueSub(o, c value) bool {
 	if o.typ == tNone {
 		return true
 	}
-	if o.typ != c.typ || o.null != c.null || o.frame != c.frame || o.obj != c.obj || o.delta != c.delta {
+	if o.typ != c.typ || o.null != c.null || o.frame != c.frame || o.obj != c.obj {
 		return false
 	}
 	if !o.s.contains(c.s) {
 		return false
 	}
+	// delta means something only with an id (always 0 otherwise, and for
+	// lenID and null-check ids).
 	if o.id != 0 {
 		if o.id == lenID || c.id == lenID {
-			return o.id == c.id
+			return o.id == c.id && o.delta == c.delta
 		}
 		if c.id == 0 {
 			return false
 		}
-		for i := 0; i+1 < len(v.idmap); i += 2 {
-			if v.idmap[i] == o.id {
-				return v.idmap[i+1] == c.id
+		// Linked values: o is base_o + o.delta, c is base_c + c.delta, so
+		// base_o = base_c + shift, the same shift for all of base_o's values.
+		shift := c.delta - o.delta
+		for _, m := range v.idmap {
+			if m.old == o.id {
+				return m.cur == c.id && m.shift == shift
 			}
 		}
-		v.idmap = append(v.idmap, o.id, c.id)
+		v.idmap = append(v.idmap, idPair{o.id, c.id, shift})
 	}
 	return true
 }
 
 // widen replaces st by a state holding both old and st, with growing
 // scalar bounds sent to their limits (Checked mode only).
+//
+// Only containing st is needed for soundness (the result replaces st);
+// containing old makes the loop head converge. Relations with the length
+// are compared register by register: old's base + k_o <= len, with the
+// register old + d_o and now cur + d_c, says cur's base + k_o + d_c - d_o
+// <= len, so a relation that moves along with its counter stays whole.
 func (v *verifier) widen(old, st *state, keep bool) {
 	if len(old.frames) != len(st.frames) {
 		return
 	}
 	inputMin := st.inputMin // before widening: what st proves of the length
 	st.inputMin = minU(st.inputMin, old.inputMin)
-	var pr []int64
-	for i := 0; i+1 < len(st.pktRange); i += 2 {
-		if k, ok := old.rangeOf(uint32(st.pktRange[i])); ok {
-			pr = append(pr, st.pktRange[i], minS(k, st.pktRange[i+1]))
+	cur := st.pktRange // what st proves, before widening
+	st.pktRange = nil
+	// relate records the relation kept for the base of w (c widened with
+	// o): at most what st proves, at most what old proves (shifted),
+	// nothing unless one of them holds or keep.
+	var pr []rel
+	relate := func(o, c, w value) {
+		if (w.typ != tScalar && w.typ != tInput) || w.id <= lenID {
+			return
+		}
+		var rc rel
+		for _, r := range cur {
+			if r.id == c.id {
+				rc = r
+			}
+		}
+		if rc.id == 0 {
+			return
+		}
+		k, have := rc.k, keep
+		if (o.typ == tScalar || o.typ == tInput) && o.id > lenID {
+			if ko, ok := old.rangeOf(o.id); ok {
+				switch ko += c.delta - o.delta; {
+				case ko <= rc.k:
+					k, have = ko, true
+				case keep && rc.last != noCompare:
+					// The relation shrinks relative to the value (one
+					// from before the loop wearing off an iteration at a
+					// time): jump to what the latest comparison proved,
+					// which the loop may keep proving.
+					k, have = rc.last, true
+				default:
+					// Shrinking with no comparison to fall back on (a
+					// counter moving away from the length), or too many
+					// widenings: drop it, so the loop head converges.
+					have = false
+				}
+			}
+		}
+		if !have {
+			return
+		}
+		for j := range pr {
+			if pr[j].id == w.id {
+				pr[j].k, pr[j].last = minS(pr[j].k, k), minS(pr[j].last, minS(k, rc.last))
+				return
+			}
+		}
+		pr = append(pr, rel{w.id, k, minS(k, rc.last)})
+	}
+	var constIDs []uint64 // value, id pairs: constants linked by the counter rule
+	// After widenKeep widenings, a changed link is kept only where old has
+	// the same link up to renaming and shifting its base (the same
+	// partition, the same differences), so links only disappear.
+	var changed []uint32 // ids of st whose links differ from old's
+	if !keep {
+		type pair struct {
+			cur, old uint32
+			shift    int64
+		}
+		var ps []pair
+		check := func(o, c value) {
+			if !linked(c) {
+				return
+			}
+			if !linked(o) || o.typ != c.typ {
+				changed = append(changed, c.id)
+				return
+			}
+			sh := c.delta - o.delta
+			for _, p := range ps {
+				if p.cur == c.id && (p.old != o.id || p.shift != sh) || p.old == o.id && p.cur != c.id {
+					changed = append(changed, c.id, p.cur)
+				}
+			}
+			ps = append(ps, pair{c.id, o.id, sh})
+		}
+		for i, fo := range old.frames {
+			fc := st.frames[i]
+			for r := 0; r < 10; r++ {
+				check(fo.regs[r], fc.regs[r])
+			}
+			for j := range fc.stack {
+				if j < len(fo.stack) && fc.stack[j].spilled && fo.stack[j].spilled {
+					check(fo.stack[j].spill, fc.stack[j].spill)
+				}
+			}
 		}
 	}
-	cur := st.pktRange // what st proves, before widening
-	st.pktRange = pr
+	stable := func(id uint32) bool {
+		for _, x := range changed {
+			if x == id {
+				return false
+			}
+		}
+		return true
+	}
 	for i, fo := range old.frames {
 		fc := st.frames[i]
 		for r := 0; r < 10; r++ {
-			c := fc.regs[r]
-			w := widenValue(fo.regs[r], c)
-			if keep && c.typ == tScalar && c.id > lenID && w.typ == tScalar && w.id == 0 {
+			c, o := fc.regs[r], fo.regs[r]
+			w := widenValue(o, c)
+			if linked(c) && w.typ == c.typ && w.id == 0 && (keep || stable(c.id)) {
 				// The identity of c changed since old (a comparison with
-				// the length gave it a fresh one): keep it, with the
-				// relation st proves for it. Every state of st has both.
-				w.id = c.id
-				if _, ok := st.rangeOf(c.id); !ok {
-					for j := 0; j+1 < len(cur); j += 2 {
-						if cur[j] == int64(c.id) {
-							st.pktRange = append(st.pktRange, cur[j], cur[j+1])
-						}
-					}
-				}
+				// the length gave it a fresh one, or a constant moved
+				// it): keep it, with the relation st proves for it.
+				// Every state of st has both.
+				w.id, w.delta = c.id, c.delta
 			}
-			o := fo.regs[r]
-			if keep && c.typ == tScalar && c.id == 0 && o.typ == tScalar && o.id == 0 && o.s != c.s &&
+			relate(o, c, w)
+			if keep && c.typ == tScalar && c.id == 0 && o.typ == tScalar && (o.id == 0 || c.s.isConst()) && o.s != c.s &&
 				w.typ == tScalar && w.id == 0 && c.s.umax < inputMin {
 				// A counter below the proven length: every state of st
 				// has c + (inputMin - umax) <= len, a relation that
 				// survives widening the counter's bounds (so a loop
 				// "for (i = 0; i < len; i++) p[i]" keeps p + i proven).
 				// The relation bounds the counter: c <= MaxUint32 - k.
-				// Only once per register (o.id == 0), and only for values
-				// that change (o.s != c.s), so widening still converges.
+				// Only for values that change (o.s != c.s), and once per
+				// register unless st knows it exactly (a constant
+				// replacing a relation old had: an inner loop
+				// restarting), so widening still converges. Registers
+				// equal to the same constant share one id: they are
+				// equal in every state of st.
 				k := inputMin - c.s.umax
 				if ns, ok := meet(w.s, rangeScalar(0, math.MaxUint32-k)); ok {
 					w.s = ns
-					w.id = v.freshID()
-					st.pktRange = append(st.pktRange, int64(w.id), int64(k))
+					if c.s.isConst() {
+						for j := 0; j+1 < len(constIDs); j += 2 {
+							if constIDs[j] == c.s.val() {
+								w.id = uint32(constIDs[j+1])
+							}
+						}
+					}
+					if w.id == 0 {
+						w.id = v.freshID()
+						pr = append(pr, rel{w.id, int64(k), noCompare})
+						if c.s.isConst() {
+							constIDs = append(constIDs, c.s.val(), uint64(w.id))
+						}
+					}
 				}
 			}
 			fc.regs[r] = w
@@ -440,7 +629,9 @@ func (v *verifier) widen(old, st *state, keep bool) {
 			}
 			sc.init &= so.init
 			if sc.spilled && so.spilled && sc.spillAt == so.spillAt && sc.spillSize == so.spillSize {
-				sc.spill = widenValue(so.spill, sc.spill)
+				c := sc.spill
+				sc.spill = widenValue(so.spill, c)
+				relate(so.spill, c, sc.spill)
 				if sc.spill.typ == tNone {
 					sc.spilled = false
 				}
@@ -449,18 +640,49 @@ func (v *verifier) widen(old, st *state, keep bool) {
 			}
 		}
 	}
+	st.pktRange = pr
+	// A linked scalar B + d with B + k <= len is at most MaxUint32 - k + d:
+	// bounds widening lost, which keep later additions from wrapping.
+	bound := func(x *value) {
+		if x.typ != tScalar || x.id <= lenID {
+			return
+		}
+		if k, ok := rangeIn(pr, x.id); ok {
+			if hi := math.MaxUint32 - k + x.delta; hi >= 0 {
+				if ns, ok := meet(x.s, rangeScalar(0, uint64(hi))); ok {
+					x.s = ns
+				}
+			}
+		}
+	}
+	for _, f := range st.frames {
+		for r := range f.regs {
+			bound(&f.regs[r])
+		}
+		for j := range f.stack {
+			if f.stack[j].spilled {
+				bound(&f.stack[j].spill)
+			}
+		}
+	}
 }
 
+// linked reports whether x is a linked value (see value).
+func linked(x value) bool { return (x.typ == tScalar || x.typ == tInput) && x.id > lenID }
+
 func widenValue(o, c value) value {
-	if o.typ != c.typ || o.null != c.null || o.frame != c.frame || o.obj != c.obj || o.delta != c.delta {
+	if o.typ != c.typ || o.null != c.null || o.frame != c.frame || o.obj != c.obj {
+		return value{}
+	}
+	if o.delta != c.delta && o.typ != tScalar && o.typ != tInput {
 		return value{}
 	}
 	r := c
 	r.s = o.s.widen(c.s)
-	if o.id == lenID && c.id == lenID {
-		r.s = lenBounds(r.s)
+	if o.id == lenID && c.id == lenID && o.delta == c.delta {
+		r.s = lenBounds(r.s, c.delta)
 	}
-	if o.id != c.id {
+	if o.id != c.id || o.delta != c.delta {
 		r.id, r.delta = 0, 0
 		if r.null {
 			return value{}
@@ -469,10 +691,14 @@ func widenValue(o, c value) value {
 	return r
 }
 
-// lenBounds returns s, a widened value of the input length, within the
-// bounds every length has: [0, MaxUint32].
-func lenBounds(s scalar) scalar {
-	if ns, ok := meet(s, rangeScalar(0, math.MaxUint32)); ok {
+// lenBounds returns s, a widened value of the input length plus d, within
+// the bounds every such value has: [max(0, d), MaxUint32 + d].
+func lenBounds(s scalar, d int64) scalar {
+	hi := int64(math.MaxUint32) + d
+	if hi < 0 {
+		return s
+	}
+	if ns, ok := meet(s, rangeScalar(uint64(maxS(0, d)), uint64(hi))); ok {
 		return ns
 	}
 	return s
@@ -540,7 +766,6 @@ func hashValue(h uint64, x value) uint64 {
 		id = 2
 	}
 	h = mix(h, uint64(x.typ)|uint64(x.frame)<<8|uint64(uint32(x.obj))<<16|id<<48)
-	h = mix(h, uint64(x.delta))
 	if x.null {
 		h = mix(h, 7)
 	}
@@ -619,10 +844,12 @@ func (v *verifier) join(a, b *state, pc int, widen bool) (*state, bool) {
 	} else {
 		r.inputMin = minU(a.inputMin, b.inputMin)
 	}
-	var pr []int64
-	for i := 0; i+1 < len(b.pktRange); i += 2 {
-		if k, ok := a.rangeOf(uint32(b.pktRange[i])); ok && (!widen || k <= b.pktRange[i+1]) {
-			pr = append(pr, b.pktRange[i], minS(k, b.pktRange[i+1]))
+	var pr []rel
+	for _, rb := range b.pktRange {
+		for _, ra := range a.pktRange {
+			if ra.id == rb.id && (!widen || ra.k <= rb.k) {
+				pr = append(pr, rel{rb.id, minS(ra.k, rb.k), minS(ra.last, rb.last)})
+			}
 		}
 	}
 	r.pktRange = pr
@@ -667,8 +894,8 @@ func joinValue(a, b value, widen bool) value {
 	r.null = a.null || b.null
 	if widen {
 		r.s = a.s.widen(b.s)
-		if a.id == lenID && b.id == lenID {
-			r.s = lenBounds(r.s)
+		if a.id == lenID && b.id == lenID && a.delta == b.delta {
+			r.s = lenBounds(r.s, b.delta)
 		}
 	} else {
 		r.s = a.s.join(b.s)

@@ -82,6 +82,12 @@ func (v *verifier) alu(pc int, st *state, ins isa.Instruction) error {
 		f.regs[d] = v.ptrArith(st, op, dv, src)
 		return nil
 	}
+	if is64 && (op == isa.ALUAdd || op == isa.ALUSub) && dv.typ == tScalar && dv.id >= lenID && src.typ == tScalar && src.s.isConst() {
+		if c, ok := linkedAdd(dv, int64(src.s.val()), op == isa.ALUSub); ok {
+			f.regs[d] = value{typ: tScalar, id: dv.id, delta: dv.delta + c, s: v.scalarALU(ins, dv.s, src.s)}
+			return nil
+		}
+	}
 	if dv.typ != tScalar || (!unary && src.typ != tScalar) {
 		r := unknownScalar()
 		if !is64 {
@@ -105,18 +111,21 @@ func (v *verifier) ptrArith(st *state, op isa.ALUOp, dv, src value) value {
 			return unknown
 		}
 		if p.typ == tInput && k.id == lenID && p.s.isConst() {
-			return value{typ: tInputEnd, s: p.s}
+			// input + c + (len + d): the input end + c + d.
+			return value{typ: tInputEnd, s: sAdd(p.s, constScalar(uint64(k.delta)))}
 		}
 		if p.typ == tInputEnd && !k.s.isConst() {
 			return unknown
 		}
 		if p.typ == tInput && p.s.isConst() && !k.s.isConst() && k.id > lenID {
-			// input + c + x: the variable part is the value of scalar x,
-			// so what is known of x + k <= len (pktRange) holds here too.
+			// input + c + x: the variable part is x = base + delta, so
+			// what is known of base + k <= len (pktRange) holds here too.
 			c := int64(p.s.val())
-			p.s = sAdd(p.s, k.s)
-			p.id, p.delta = k.id, c
-			return p
+			if c <= maxDelta && c >= -maxDelta {
+				p.s = sAdd(p.s, k.s)
+				p.id, p.delta = k.id, c+k.delta
+				return p
+			}
 		}
 		p.s = sAdd(p.s, k.s)
 		v.adjustInputID(&p, k.s, 1)
@@ -139,6 +148,28 @@ func (v *verifier) ptrArith(st *state, op isa.ALUOp, dv, src value) value {
 		}
 	}
 	return unknown
+}
+
+// maxDelta bounds the constant of a linked value, far from overflow.
+const maxDelta = 1 << 40
+
+// linkedAdd returns the constant c that adding (or subtracting) k adds to
+// the linked scalar x, and whether x stays linked: the sum must not wrap
+// around for any value of x, so x + c is still exactly base + delta + c.
+func linkedAdd(x value, k int64, sub bool) (int64, bool) {
+	if sub {
+		k = -k
+	}
+	if k > maxDelta || k < -maxDelta {
+		return 0, false
+	}
+	if k >= 0 && x.s.umax > math.MaxUint64-uint64(k) || k < 0 && x.s.umin < uint64(-k) {
+		return 0, false
+	}
+	if d := x.delta + k; d > maxDelta || d < -maxDelta {
+		return 0, false
+	}
+	return k, true
 }
 
 // adjustInputID keeps the variable-offset identity of an input pointer
@@ -420,7 +451,7 @@ func (v *verifier) stackWrite(st *state, base value, off int64, size int, val va
 				}
 				if size < 8 {
 					if x.s.umax >= uint64(1)<<(8*size) {
-						x.id = 0
+						x.id, x.delta = 0, 0
 					}
 					x.s = x.s.truncBits(uint(8 * size))
 				}

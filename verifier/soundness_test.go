@@ -48,6 +48,33 @@ func (g *gen) imm() int64 {
 
 func (g *gen) reg() uint8 { return uint8(g.n(10)) }
 
+// linkedRegs returns two different registers for a linked pair (not the
+// input pointer r6 or length r7 the generator keeps).
+func (g *gen) linkedRegs() (x, y uint8) {
+	regs := []uint8{3, 4, 5, 8, 9}
+	x = regs[g.n(len(regs))]
+	y = regs[g.n(len(regs))]
+	if y == x {
+		y = regs[(g.n(4)+1+int(x))%len(regs)]
+		if y == x {
+			y = 2
+		}
+	}
+	return x, y
+}
+
+// addConst adds or subtracts a small constant to r, sometimes in 32 bits.
+func (g *gen) addConst(r uint8) isa.Instruction {
+	ins := isa.Instruction{Opcode: 0x07, Dst: r, Imm: int64(g.n(12)) - 4}
+	switch g.n(6) {
+	case 0:
+		ins.Opcode = 0x04 // add32
+	case 1:
+		ins.Opcode = 0x17 // sub
+	}
+	return ins
+}
+
 func (g *gen) program() isa.Program {
 	var p isa.Program
 	emit := func(ins ...isa.Instruction) { p = p.Append(ins...) }
@@ -75,7 +102,75 @@ func (g *gen) program() isa.Program {
 		if g.n(3) == 0 {
 			cls = isa.ClassALU
 		}
-		switch g.n(19) {
+		switch g.n(23) {
+		case 22: // two paths give x different bases and relations, then meet (pruning with a shift)
+			x, y := g.linkedRegs()
+			t, s, ca, cb := int64(g.n(8)), int64(g.n(4)), int64(g.n(5)), int64(g.n(5))
+			ja := isa.Instruction{Opcode: 0x05}
+			emit(isa.Instruction{Opcode: 0xbf, Dst: x, Src: 7}, isa.Instruction{Opcode: 0x17, Dst: x, Imm: t},
+				isa.Instruction{Opcode: 0x57, Dst: x, Imm: 0x3ff})
+			emit(isa.Instruction{Opcode: uint8(isa.ClassJMP) | uint8(isa.JumpJSET), Dst: 7, Imm: 1, Offset: 4})
+			// A: y = x + ca < len
+			emit(isa.Instruction{Opcode: 0xbf, Dst: y, Src: x}, isa.Instruction{Opcode: 0x07, Dst: y, Imm: ca})
+			emit(isa.Instruction{Opcode: uint8(isa.ClassJMP) | uint8(isa.JumpJGE) | 0x08, Dst: y, Src: 7, Offset: 9})
+			ja.Offset = 5
+			emit(ja)
+			// B: x <= 1000, linked, x += s, y = x + cb < len
+			emit(isa.Instruction{Opcode: uint8(isa.ClassJMP) | uint8(isa.JumpJGT), Dst: x, Imm: 1000, Offset: 7})
+			emit(isa.Instruction{Opcode: 0xbf, Dst: y, Src: x}, isa.Instruction{Opcode: 0x07, Dst: x, Imm: s})
+			emit(isa.Instruction{Opcode: 0x07, Dst: y, Imm: s + cb})
+			emit(isa.Instruction{Opcode: uint8(isa.ClassJMP) | uint8(isa.JumpJGE) | 0x08, Dst: y, Src: 7, Offset: 3})
+			// join: input + x
+			emit(isa.Instruction{Opcode: 0xbf, Dst: 1, Src: 6}, isa.Instruction{Opcode: 0x0f, Dst: 1, Src: x})
+			emit(isa.Instruction{Opcode: uint8(isa.ClassLDX) | uint8(isa.ModeMEM) | uint8(isa.SizeB), Dst: 0, Src: 1, Offset: int16(g.n(5))})
+		case 19, 20: // linked scalars: y = x + c compared with the length, then input + x
+			x, y := g.linkedRegs()
+			if g.n(2) == 0 {
+				// x near the length, so runs hit the edge of what is proven.
+				emit(isa.Instruction{Opcode: 0xbf, Dst: x, Src: 7}, isa.Instruction{Opcode: 0x17, Dst: x, Imm: int64(g.n(5))})
+			}
+			emit(isa.Instruction{Opcode: 0xbf, Dst: y, Src: x})
+			emit(g.addConst(y))
+			switch g.n(3) {
+			case 0:
+				emit(g.addConst(y))
+			case 1: // two paths with other constants meet (join, pruning)
+				emit(isa.Instruction{Opcode: uint8(isa.ClassJMP) | uint8(isa.JumpJEQ), Dst: uint8(g.n(6)), Imm: int64(g.n(4)), Offset: 2})
+				emit(g.addConst(y), isa.Instruction{Opcode: 0x05, Offset: 1}, g.addConst(y))
+			}
+			switch g.n(6) {
+			case 0: // break the link
+				emit(isa.Instruction{Opcode: 0xb7, Dst: []uint8{x, y}[g.n(2)], Imm: int64(g.n(16))})
+			case 1: // through a spill
+				emit(isa.Instruction{Opcode: uint8(isa.ClassSTX) | uint8(isa.ModeMEM) | uint8(sizes[2+g.n(2)]), Dst: 10, Src: y, Offset: -8})
+				emit(isa.Instruction{Opcode: uint8(isa.ClassLDX) | uint8(isa.ModeMEM) | uint8(sizes[2+g.n(2)]), Dst: y, Src: 10, Offset: -8})
+			}
+			op := []isa.JumpOp{isa.JumpJGE, isa.JumpJGT, isa.JumpJLT, isa.JumpJLE}[g.n(4)]
+			jc := isa.ClassJMP
+			if g.n(6) == 0 {
+				jc = isa.ClassJMP32
+			}
+			ins := isa.Instruction{Opcode: uint8(jc) | uint8(op) | 0x08, Dst: y, Src: 7, Offset: 3}
+			if g.n(2) == 0 {
+				ins.Dst, ins.Src = 7, y
+			}
+			emit(ins)
+			emit(isa.Instruction{Opcode: 0xbf, Dst: 1, Src: 6}, isa.Instruction{Opcode: 0x0f, Dst: 1, Src: []uint8{x, y}[g.n(2)]})
+			emit(isa.Instruction{Opcode: uint8(isa.ClassLDX) | uint8(isa.ModeMEM) | uint8(sizes[g.n(3)]), Dst: 0, Src: 1, Offset: int16(g.n(8)) - 4})
+		case 21: // loop over the input with a linked counter compared with the length
+			x, y := g.linkedRegs()
+			emit(isa.Instruction{Opcode: 0xb7, Dst: x, Imm: int64(g.n(3))})
+			top := len(p)
+			emit(isa.Instruction{Opcode: 0xbf, Dst: 1, Src: 6}, isa.Instruction{Opcode: 0x0f, Dst: 1, Src: x})
+			emit(isa.Instruction{Opcode: uint8(isa.ClassLDX) | uint8(isa.ModeMEM) | uint8(sizes[g.n(2)]), Dst: 0, Src: 1, Offset: int16(g.n(6)) - 2})
+			emit(isa.Instruction{Opcode: 0x07, Dst: x, Imm: int64(1 + g.n(3))})
+			emit(isa.Instruction{Opcode: 0xbf, Dst: y, Src: x})
+			emit(g.addConst(y))
+			if g.n(4) == 0 {
+				emit(isa.Instruction{Opcode: 0xbf, Dst: x, Src: y}, isa.Instruction{Opcode: 0x07, Dst: x, Imm: -int64(g.n(3))})
+			}
+			op := []isa.JumpOp{isa.JumpJLT, isa.JumpJLE}[g.n(2)]
+			emit(isa.Instruction{Opcode: uint8(isa.ClassJMP) | uint8(op) | 0x08, Dst: y, Src: 7, Offset: int16(top - len(p) - 1)})
 		case 17, 18: // index compared with the length, then input + index
 			x := uint8(3 + g.n(3))
 			op := []isa.JumpOp{isa.JumpJGE, isa.JumpJGT, isa.JumpJLT, isa.JumpJLE}[g.n(4)]

@@ -2,6 +2,7 @@ package verifier
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -25,13 +26,21 @@ var typeNames = [...]string{"?", "scalar", "fp", "ctx", "input", "input_end", "m
 const lenID = 1
 
 // value is the abstract content of a register or a spilled slot.
+//
+// Linked values: an id > lenID names an unknown integer base B, the same
+// for every register and spill of a state carrying that id; a scalar with
+// (id, delta) is exactly B + delta as an unsigned 64-bit value (no
+// wraparound), an input pointer with (id, delta) is input + B + delta. A
+// scalar with id 0 has delta 0; a scalar with lenID and delta d is the
+// input length + d, exactly.
+// pktRange relates bases to the length.
 type value struct {
 	typ   regType
 	null  bool   // tMapValue: may be NULL
 	frame uint8  // tStack: frame index
 	obj   int32  // tMap, tMapValue: object index
-	id    uint32 // tScalar: values with the same id are equal; tMapValue+null: null-check id; tInput: variable-offset base (see pktRange)
-	delta int64  // tInput with id: the constant added since the variable offset (base_id + delta)
+	id    uint32 // tScalar, tInput: linked values (see below); tMapValue+null: null-check id
+	delta int64  // tScalar, tInput with id: the constant added to the base (base_id + delta)
 	s     scalar // tScalar: the value; pointers: the offset
 }
 
@@ -46,8 +55,12 @@ func (v value) String() string {
 		return "?"
 	case tScalar:
 		s := v.s.String()
-		if v.id == lenID {
+		if v.id == lenID && v.delta != 0 {
+			s += fmt.Sprintf("=len%+d", v.delta)
+		} else if v.id == lenID {
 			s += "=len"
+		} else if v.id != 0 && v.delta != 0 {
+			s += fmt.Sprintf("#%d%+d", v.id, v.delta)
 		} else if v.id != 0 {
 			s += fmt.Sprintf("#%d", v.id)
 		}
@@ -112,31 +125,47 @@ type state struct {
 	f0       frame     // storage for the first frame (one allocation per clone)
 	fbuf     [1]*frame // storage for frames when there is one
 	inputMin uint64    // the input is proven at least this long
-	// pktRange holds (id, k) pairs: for input pointers with a variable
-	// offset of base id, base_id + k <= input end is proven.
-	pktRange []int64
+	// pktRange holds the relations proven between bases of linked values
+	// and the input length.
+	pktRange []rel
 }
 
-// rangeOf returns k for pointer base id, or math.MinInt64.
+// rel says base id + k <= len (the input end) is proven. last is the k of
+// the latest comparison that proved a relation for id (at most k, or
+// noCompare): what the loop around it may keep proving, used when widening
+// shrinks k.
+type rel struct {
+	id      uint32
+	k, last int64
+}
+
+// noCompare is rel.last of a relation no comparison proved.
+const noCompare = math.MinInt64
+
+// rangeOf returns k for base id.
 func (st *state) rangeOf(id uint32) (int64, bool) {
-	for i := 0; i+1 < len(st.pktRange); i += 2 {
-		if st.pktRange[i] == int64(id) {
-			return st.pktRange[i+1], true
+	return rangeIn(st.pktRange, id)
+}
+
+// rangeIn is rangeOf on a list of relations.
+func rangeIn(pr []rel, id uint32) (int64, bool) {
+	for _, r := range pr {
+		if r.id == id {
+			return r.k, true
 		}
 	}
 	return 0, false
 }
 
+// learnRange records base id + k <= len.
 func (st *state) learnRange(id uint32, k int64) {
-	for i := 0; i+1 < len(st.pktRange); i += 2 {
-		if st.pktRange[i] == int64(id) {
-			if k > st.pktRange[i+1] {
-				st.pktRange[i+1] = k
-			}
+	for i := range st.pktRange {
+		if r := &st.pktRange[i]; r.id == id {
+			r.k, r.last = maxS(r.k, k), k
 			return
 		}
 	}
-	st.pktRange = append(st.pktRange, int64(id), k)
+	st.pktRange = append(st.pktRange, rel{id, k, k})
 }
 
 func (st *state) cur() *frame { return st.frames[len(st.frames)-1] }
@@ -144,7 +173,7 @@ func (st *state) cur() *frame { return st.frames[len(st.frames)-1] }
 func (st *state) clone() *state {
 	n := &state{inputMin: st.inputMin}
 	if len(st.pktRange) > 0 {
-		n.pktRange = append([]int64(nil), st.pktRange...)
+		n.pktRange = append([]rel(nil), st.pktRange...)
 	}
 	if len(st.frames) == 1 {
 		n.f0 = *st.frames[0]
@@ -209,8 +238,8 @@ func (st *state) regsString() string {
 	if st.inputMin > 0 {
 		fmt.Fprintf(&b, " len>=%d", st.inputMin)
 	}
-	for i := 0; i+1 < len(st.pktRange); i += 2 {
-		fmt.Fprintf(&b, " #%d%+d<=end", st.pktRange[i], st.pktRange[i+1])
+	for _, r := range st.pktRange {
+		fmt.Fprintf(&b, " #%d%+d<=end", r.id, r.k)
 	}
 	if len(st.frames) > 1 {
 		fmt.Fprintf(&b, " frame=%d", len(st.frames)-1)

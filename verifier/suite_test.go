@@ -252,6 +252,9 @@ func TestSuite(t *testing.T) {
 						}
 					}
 					for _, pc := range c.Unproven {
+						if cl := c.Prog[pc].Class(); cl != isa.ClassLDX && cl != isa.ClassST && cl != isa.ClassSTX {
+							t.Errorf("%s:%d: unproven pc %d is not a memory access", c.File, c.Line, pc)
+						}
 						if facts.Access[pc].Proven {
 							t.Errorf("%s:%d (%v): access at pc %d proven, want unproven", c.File, c.Line, m, pc)
 						}

@@ -60,9 +60,48 @@
 // relation, a counter that changes while below the proven length L (at most
 // m) gets the relation x + (L - m) <= len (so bottom-tested loops
 // "do p[i] while (++i < len)" stay proven), and the length itself never
-// widens beyond [0, MaxUint32]. Limits: no other relations between registers are tracked;
-// stack contents are tracked to a depth of 8 KiB per frame; helpers with a
-// zero prototype are trusted with any arguments (and forget every spill).
+// widens beyond [0, MaxUint32].
+//
+// Linked scalars (Linux: scalar ids with BPF_ADD_CONST, sync_linked_regs):
+// registers and spills holding the same unknown base plus a constant share
+// an id and carry the constant (value.delta). A 64-bit mov copies both; a
+// 64-bit add or sub of a constant keeps the id and moves the delta when no
+// value of the register can wrap around (so each is exactly base + delta);
+// any other write, 32-bit ALU included, breaks the link; spills and fills of
+// the full value keep it. A comparison refines every register of the id,
+// shifted by the difference of deltas, and x < len on x = base + d records
+// base + d + 1 <= len, which input + x (delta d) and every other register of
+// the id inherit. Unlike Linux, deltas accumulate (a linked register may be
+// added to many times and copied again), so "i += 2; j = i_old + 3;
+// if j < len" proves both bytes of p[i]. Pruning maps the old state's ids
+// to the current ones with a shift of the base (old base = current base +
+// shift, the same for every value of the id), and requires each relation
+// old has, shifted; ids held by a single scalar and no relation are dropped
+// at prune points, and relations of bases no live value holds are dropped.
+// Joins keep a link only where both sides have the same id and delta.
+// Widening compares relations register by register (a relation that moves
+// along with its counter stays whole); a relation that shrinks relative to
+// its register (an old one wearing off an iteration at a time) jumps to the
+// latest comparison's relation (rel.last), which the loop re-establishes, or
+// is dropped when no comparison proved one; after widenKeep widenings only
+// links old has up to renaming and shift survive, so links only disappear
+// and loop heads converge. The length is linked the same way: len + c
+// (a copy of r2 plus a constant that cannot wrap, "i < len - 3") keeps
+// lenID with delta c, so x < len + c records base + d - c + 1 <= len,
+// input + (len + c) is the input end + c, and a bound on len + c bounds
+// the length. A widened linked scalar is bounded by its
+// relation (base + k <= len <= MaxUint32). The counter rule above also
+// applies to a constant that replaces a linked value (an inner loop
+// restarting), and registers holding the same constant get one id. An
+// access proof through a linked pointer would hold even if linked values
+// were only equal modulo 2^64: a relation pins the base to a compared value
+// below 2^32, and deltas and pointer offsets stay within 2^40, so the
+// no-wraparound rule for adds is a second line of defense.
+//
+// Limits: no relations between registers other than these are tracked
+// (no "x <= y" such as i <= i*i, no len - x); stack contents
+// are tracked to a depth of 8 KiB per frame; helpers with a zero prototype
+// are trusted with any arguments (and forget every spill).
 //
 // Facts: Access[pc].Proven means the access is within its region on every
 // path and permitted by the configuration (stores to the context only with
