@@ -364,6 +364,9 @@ func (v *verifier) branch(pc int, st *state, ins isa.Instruction, cp *checkpoint
 				into.learnRange(a.id, a.delta-int64(b.s.val())+plus)
 			}
 		}
+	case !is32 && a.typ == tInput && b.typ == tInput:
+		// Two input pointers (packet pointer vs a derived end).
+		learnPtrOrder(op, a, b, taken, st)
 	case !is32 && a.typ == tInputEnd && b.typ == tInput && a.s.isConst() && int64(a.s.val()) >= 0 && b.s.smin >= 0:
 		need := b.s.smin - int64(a.s.val())
 		var into *state
@@ -456,4 +459,64 @@ func (v *verifier) learnLenRelation(op isa.JumpOp, a, b value, taken, fall *stat
 		}
 		fall.learnRange(x.id, k)
 	}
+}
+
+// learnPtrOrder handles an unsigned 64-bit comparison of two input pointers
+// a and b. On a branch where lo <= hi (lo < hi when strict), hi's bound
+// off(hi) + slack <= len carries to lo: off(lo) + slack (+1) <= len. The
+// offsets must lie in [0, 2^40], so the addresses (region base + offset)
+// compare as the offsets do; hi's bound is its relation (base + k <= len,
+// off = base + delta) or, for a constant offset c, c + (inputMin - c).
+func learnPtrOrder(op isa.JumpOp, a, b value, taken, fall *state) {
+	const lim = 1 << 40
+	if a.s.smin < 0 || a.s.smax > lim || b.s.smin < 0 || b.s.smax > lim {
+		return
+	}
+	// For each branch: which side is below, and strictly.
+	var tLoA, fLoA, tStrict, fStrict bool
+	switch op {
+	case isa.JumpJGT: // taken: b < a; fall: a <= b
+		tLoA, tStrict, fLoA, fStrict = false, true, true, false
+	case isa.JumpJGE: // taken: b <= a; fall: a < b
+		tLoA, tStrict, fLoA, fStrict = false, false, true, true
+	case isa.JumpJLT: // taken: a < b; fall: b <= a
+		tLoA, tStrict, fLoA, fStrict = true, true, false, false
+	case isa.JumpJLE: // taken: a <= b; fall: b < a
+		tLoA, tStrict, fLoA, fStrict = true, false, false, true
+	default:
+		return
+	}
+	learn := func(into *state, loA, strict bool) {
+		if into == nil {
+			return
+		}
+		lo, hi := a, b
+		if !loA {
+			lo, hi = b, a
+		}
+		var slack int64
+		switch {
+		case hi.id != 0:
+			k, ok := into.rangeOf(hi.id)
+			if !ok {
+				return
+			}
+			slack = k - hi.delta
+		case hi.s.isConst():
+			slack = int64(into.inputMin) - int64(hi.s.val())
+		default:
+			return
+		}
+		if strict {
+			slack++
+		}
+		learnInput(into, lo.s.smin+slack)
+		if lo.id != 0 {
+			if k := lo.delta + slack; k <= maxDelta && k >= -maxDelta {
+				into.learnRange(lo.id, k)
+			}
+		}
+	}
+	learn(taken, tLoA, tStrict)
+	learn(fall, fLoA, fStrict)
 }

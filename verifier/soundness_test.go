@@ -102,7 +102,49 @@ func (g *gen) program() isa.Program {
 		if g.n(3) == 0 {
 			cls = isa.ClassALU
 		}
-		switch g.n(23) {
+		switch g.n(24) {
+		case 23: // p + c compared with an input pointer end whose offset is (maybe) related to the length
+			x, y := uint8(3+g.n(3)), uint8(3+g.n(3))
+			var body []isa.Instruction
+			body = append(body, isa.Instruction{Opcode: 0xbf, Dst: 8, Src: 6})
+			switch g.n(4) {
+			case 0: // a constant end
+				body = append(body, isa.Instruction{Opcode: 0x07, Dst: 8, Imm: int64(g.n(24))})
+			default:
+				body = append(body, isa.Instruction{Opcode: 0x0f, Dst: 8, Src: x})
+			}
+			body = append(body, isa.Instruction{Opcode: 0xbf, Dst: 1, Src: 6})
+			if g.n(3) == 0 {
+				body = append(body, isa.Instruction{Opcode: 0x07, Dst: 1, Imm: int64(g.n(8))})
+			} else {
+				body = append(body, isa.Instruction{Opcode: 0x0f, Dst: 1, Src: y})
+			}
+			body = append(body, isa.Instruction{Opcode: 0xbf, Dst: 9, Src: 1})
+			if g.n(5) == 0 { // p + unknown
+				body = append(body, isa.Instruction{Opcode: 0x0f, Dst: 9, Src: uint8(3 + g.n(3))})
+			} else {
+				body = append(body, isa.Instruction{Opcode: 0x07, Dst: 9, Imm: int64(g.n(24)) - 2})
+			}
+			op := []isa.JumpOp{isa.JumpJGT, isa.JumpJGE, isa.JumpJLT, isa.JumpJLE, isa.JumpJSGT, isa.JumpJSLE}[g.n(6)]
+			jc := isa.ClassJMP
+			if g.n(6) == 0 {
+				jc = isa.ClassJMP32
+			}
+			cmp := isa.Instruction{Opcode: uint8(jc) | uint8(op) | 0x08, Dst: 9, Src: 8, Offset: 1}
+			if g.n(2) == 0 {
+				cmp.Dst, cmp.Src = 8, 9
+			}
+			body = append(body, cmp)
+			body = append(body, isa.Instruction{Opcode: uint8(isa.ClassLDX) | uint8(isa.ModeMEM) | uint8(sizes[g.n(4)]), Dst: 0, Src: []uint8{1, 9}[g.n(2)], Offset: int16(g.n(26)) - 3})
+			if g.n(4) != 0 { // x <= len (or x < len) skips the rest otherwise
+				lop := []isa.JumpOp{isa.JumpJGT, isa.JumpJGE}[g.n(2)]
+				lc := isa.ClassJMP
+				if g.n(8) == 0 {
+					lc = isa.ClassJMP32
+				}
+				emit(isa.Instruction{Opcode: uint8(lc) | uint8(lop) | 0x08, Dst: x, Src: 7, Offset: int16(len(body))})
+			}
+			emit(body...)
 		case 22: // two paths give x different bases and relations, then meet (pruning with a shift)
 			x, y := g.linkedRegs()
 			t, s, ca, cb := int64(g.n(8)), int64(g.n(4)), int64(g.n(5)), int64(g.n(5))

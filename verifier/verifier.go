@@ -98,10 +98,26 @@
 // below 2^32, and deltas and pointer offsets stay within 2^40, so the
 // no-wraparound rule for adds is a second line of defense.
 //
+// Two input pointers compared (unsigned, 64-bit) prove as a pointer
+// compared with the input end does, when the upper one has a bound: on the
+// branch where lo <= hi (lo < hi: one more byte), off(hi) + s <= len gives
+// off(lo) + s <= len, recorded as a relation of lo's base (and a minimum
+// length), so "if (p + 14 > end) goto bad" proves [p, p + 14) when end
+// is an input pointer with a relation (s = k - delta) or a constant offset
+// c (s = proven length - c). Sound because both offsets are required in
+// [0, 2^40], so the addresses (the region base plus the offset, never
+// wrapping) order as the offsets do; a relation on lo's base then bounds
+// every pointer of that base, whose offsets differ from lo's by exactly
+// the difference of deltas. 32-bit and signed compares, and compares with
+// a scalar or another region, prove nothing; p + unknown gets a fresh
+// base, so the bound is not carried back to p.
+//
 // Limits: no relations between registers other than these are tracked
-// (no "x <= y" such as i <= i*i, no len - x); stack contents
-// are tracked to a depth of 8 KiB per frame; helpers with a zero prototype
-// are trusted with any arguments (and forget every spill).
+// (no "x <= y" such as i <= i*i, no len - x, no x + y <= len, so an end
+// input + off + n with n <= len - off has no relation and parse.c's
+// frames stay unproven); stack contents are tracked to a depth of 8 KiB
+// per frame; helpers with a zero prototype are trusted with any arguments
+// (and forget every spill).
 //
 // Facts: Access[pc].Proven means the access is within its region on every
 // path and permitted by the configuration (stores to the context only with
