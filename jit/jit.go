@@ -370,7 +370,23 @@ func (c *caller) CallLocal(pc int, r1, r2, r3, r4, r5 uint64) (uint64, error) {
 	st.regs = [11]uint64{1: r1, 2: r2, 3: r3, 4: r4, 5: r5, 10: vm.Addr(vm.RegionStack, off)}
 	st.hostFP = st.stackBase + uint64(off)
 	st.resume = uint64(p.entry) + uint64(p.code.callOff[pc])
-	_, err := p.loop(st, m)
+	var err *vm.Error
+	// Native code charges a block at its first pc: a callback into the
+	// middle of one is charged the rest of it here, as the interpreter
+	// counts it.
+	if k := uint64(p.restOfBlock(pc)); st.remaining < k {
+		end, e := p.stepPrefix(st, m, pc, st.remaining)
+		st.insns += st.remaining
+		st.remaining = 0
+		err = e
+		if err == nil {
+			err = &vm.Error{Kind: vm.KindBudget, PC: end, Reason: "budget exhausted"}
+		}
+	} else {
+		st.insns += k
+		st.remaining -= k
+		_, err = p.loop(st, m)
+	}
 	r0 := st.regs[0]
 	st.regs, st.hostFP, st.depth, st.resume = saved, savedFP, savedDepth, savedResume
 	if err != nil {
@@ -378,6 +394,26 @@ func (c *caller) CallLocal(pc int, r1, r2, r3, r4, r5 uint64) (uint64, error) {
 		return 0, err
 	}
 	return r0, nil
+}
+
+// restOfBlock returns the number of instructions from pc to the end of
+// its basic block when pc is inside one (0 when pc starts a block, which
+// native code charges itself).
+func (p *Program) restOfBlock(pc int) int {
+	if p.code.block[pc] > 0 {
+		return 0
+	}
+	i := 0 // instructions from the block's first pc to pc
+	for l := pc - 1; l >= 0; l-- {
+		if p.insns.IsContinuation(l) {
+			continue
+		}
+		i++
+		if k := p.code.block[l]; k > 0 {
+			return k - i
+		}
+	}
+	return 0
 }
 
 // Load verifies and loads p as vm.Load does, then compiles it for the host.
