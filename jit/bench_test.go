@@ -78,6 +78,11 @@ func BenchmarkPrograms(b *testing.B) {
 
 // BenchmarkTrivial is the cost of one Run of a two-instruction program.
 func BenchmarkTrivial(b *testing.B) {
+	benchRuns(b, trivialProgram(b), &vm.Env{})
+}
+
+// trivialProgram compiles "mov r0, 1; exit", closed when b ends.
+func trivialProgram(b *testing.B) *Program {
 	if !Supported() {
 		b.Skip(ErrUnsupported)
 	}
@@ -87,8 +92,8 @@ func BenchmarkTrivial(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer jp.Close()
-	benchRuns(b, jp, &vm.Env{})
+	b.Cleanup(func() { jp.Close() })
+	return jp
 }
 
 // BenchmarkHelperCall is the round trip of one helper call (exit to Go,
@@ -135,17 +140,7 @@ func TestTrivialAllocs(t *testing.T) {
 
 // BenchmarkTrivialRunner is BenchmarkTrivial on a Runner.
 func BenchmarkTrivialRunner(b *testing.B) {
-	if !Supported() {
-		b.Skip(ErrUnsupported)
-	}
-	p, _ := asm.Assemble("mov %r0, 1\nexit")
-	vp, _ := vm.Load(p, nil)
-	jp, err := Compile(vp, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer jp.Close()
-	benchRuns(b, jp.NewRunner(), &vm.Env{})
+	benchRuns(b, trivialProgram(b).NewRunner(), &vm.Env{})
 }
 
 // benchRuns runs b.N runs of x on env and reports, besides wall time,
