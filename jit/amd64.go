@@ -754,18 +754,6 @@ func (b *amd64Backend) Load(ac Access, dst uint8, signed bool) {
 	}
 }
 
-func swapN(v uint64, size int) uint64 {
-	switch size {
-	case 2:
-		return uint64(bits.ReverseBytes16(uint16(v)))
-	case 4:
-		return uint64(bits.ReverseBytes32(uint32(v)))
-	case 8:
-		return bits.ReverseBytes64(v)
-	}
-	return v
-}
-
 func (b *amd64Backend) Store(ac Access, src Operand) {
 	a := &b.a
 	// The value first, in rcx when it needs work (addr uses rax, rdx).

@@ -31,7 +31,6 @@ package jit
 
 import (
 	"fmt"
-	"math/bits"
 	"runtime"
 
 	"github.com/iovm/iovm/isa"
@@ -748,7 +747,7 @@ func (b *arm64Backend) Store(ac Access, src Operand) {
 	case src.IsImm && src.Blind == 0:
 		c := uint64(src.Imm)
 		if ac.Swap {
-			c = a64Swap(c, ac.Size)
+			c = swapN(c, ac.Size)
 		}
 		if ac.Size < 8 {
 			c &= 1<<(8*uint(ac.Size)) - 1
@@ -793,19 +792,6 @@ func (b *arm64Backend) Store(ac Access, src Operand) {
 		h = b.addr(ac, false)
 	}
 	b.mem(0, a64.Width(ac.Size), v, h)
-}
-
-// a64Swap reverses the low size bytes of v.
-func a64Swap(v uint64, size int) uint64 {
-	switch size {
-	case 2:
-		return uint64(bits.ReverseBytes16(uint16(v)))
-	case 4:
-		return uint64(bits.ReverseBytes32(uint32(v)))
-	case 8:
-		return bits.ReverseBytes64(v)
-	}
-	return v
 }
 
 // swapReg puts the byte-swapped low ac.Size bytes of s in d, when the

@@ -2,6 +2,7 @@ package jit
 
 import (
 	"fmt"
+	"math/bits"
 
 	"github.com/iovm/iovm/isa"
 	"github.com/iovm/iovm/verifier"
@@ -818,4 +819,18 @@ func writesDst(ins isa.Instruction) bool {
 		return ins.Mode() == isa.ModeIMM
 	}
 	return false
+}
+
+// swapN reverses the low size bytes of v (for backends storing
+// immediates of a big-endian program).
+func swapN(v uint64, size int) uint64 {
+	switch size {
+	case 2:
+		return uint64(bits.ReverseBytes16(uint16(v)))
+	case 4:
+		return uint64(bits.ReverseBytes32(uint32(v)))
+	case 8:
+		return bits.ReverseBytes64(v)
+	}
+	return v
 }
