@@ -55,6 +55,21 @@ func (hs *Helpers) Lookup(id int32) *Helper {
 	return hs.ext[id]
 }
 
+// Proto returns the verifier's prototype of helper id (named after the
+// helper when its Proto has no name); false if there is none. It suits
+// verifier.Config.Helpers.
+func (hs *Helpers) Proto(id int32) (verifier.HelperProto, bool) {
+	h := hs.Lookup(id)
+	if h == nil {
+		return verifier.HelperProto{}, false
+	}
+	pr := h.Proto
+	if pr.Name == "" {
+		pr.Name = h.Name
+	}
+	return pr, true
+}
+
 // All returns the registered helpers in id order.
 func (hs *Helpers) All() []*Helper {
 	var out []*Helper

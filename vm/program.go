@@ -243,18 +243,8 @@ func Load(p isa.Program, opts *Options) (*Program, error) {
 	if o.Strict {
 		cfg.Mode = verifier.Strict
 	}
-	if hs := o.Helpers; hs != nil {
-		cfg.Helpers = func(id int32) (verifier.HelperProto, bool) {
-			h := hs.Lookup(id)
-			if h == nil {
-				return verifier.HelperProto{}, false
-			}
-			pr := h.Proto
-			if pr.Name == "" {
-				pr.Name = h.Name
-			}
-			return pr, true
-		}
+	if o.Helpers != nil {
+		cfg.Helpers = o.Helpers.Proto
 	}
 	facts, err := verifier.Verify(insns, cfg)
 	if err != nil {

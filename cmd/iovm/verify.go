@@ -62,18 +62,8 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	if *stackSize > 0 {
 		cfg.StackSize = *stackSize
 	}
-	if hs := l.Opts.Helpers; hs != nil {
-		cfg.Helpers = func(id int32) (verifier.HelperProto, bool) {
-			h := hs.Lookup(id)
-			if h == nil {
-				return verifier.HelperProto{}, false
-			}
-			pr := h.Proto
-			if pr.Name == "" {
-				pr.Name = h.Name
-			}
-			return pr, true
-		}
+	if l.Opts.Helpers != nil {
+		cfg.Helpers = l.Opts.Helpers.Proto
 	}
 	if *logState {
 		cfg.Log = func(line string) { fmt.Fprintln(stdout, line) }
