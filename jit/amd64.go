@@ -712,24 +712,32 @@ func (b *amd64Backend) grouped(ac Access, slow Label) x.Mem {
 	return x.M(x.RAX, int32(ac.Off)-int32(b.group.minOff))
 }
 
-func (b *amd64Backend) Load(ac Access, dst uint8, signed bool) {
-	a := &b.a
-	var m x.Mem
-	if ac.Mode == Grouped {
+// memOperand returns the memory operand of a load or store ac. A Grouped
+// access also gets its slow path, redo of ac as Checked, out of line; done
+// binds where that path rejoins and goes after the instruction using the
+// operand.
+func (b *amd64Backend) memOperand(ac Access, redo func(Access)) (m x.Mem, done func()) {
+	switch ac.Mode {
+	case Grouped:
 		slow, back := b.NewLabel(), b.NewLabel()
 		m = b.grouped(ac, slow)
-		defer b.Bind(back)
 		b.later = append(b.later, func() {
 			b.Bind(slow)
 			ac.Mode = Checked
-			b.Load(ac, dst, signed)
+			redo(ac)
 			b.jmp(back)
 		})
-	} else if ac.Mode == GroupedFast {
-		m = b.grouped(ac, NoLabel)
-	} else {
-		m = b.addr(ac, false)
+		return m, func() { b.Bind(back) }
+	case GroupedFast:
+		return b.grouped(ac, NoLabel), func() {}
 	}
+	return b.addr(ac, false), func() {}
+}
+
+func (b *amd64Backend) Load(ac Access, dst uint8, signed bool) {
+	a := &b.a
+	m, done := b.memOperand(ac, func(c Access) { b.Load(c, dst, signed) })
+	defer done()
 	d := reg(dst)
 	if !ac.Swap || ac.Size == 1 {
 		a.Load(d, m, ac.Size, signed)
@@ -795,22 +803,8 @@ func (b *amd64Backend) Store(ac Access, src Operand) {
 			}
 		}
 	}
-	var m x.Mem
-	if ac.Mode == Grouped {
-		slow, back := b.NewLabel(), b.NewLabel()
-		m = b.grouped(ac, slow)
-		defer b.Bind(back)
-		b.later = append(b.later, func() {
-			b.Bind(slow)
-			ac.Mode = Checked
-			b.Store(ac, src)
-			b.jmp(back)
-		})
-	} else if ac.Mode == GroupedFast {
-		m = b.grouped(ac, NoLabel)
-	} else {
-		m = b.addr(ac, false)
-	}
+	m, done := b.memOperand(ac, func(c Access) { b.Store(c, src) })
+	defer done()
 	if useImm {
 		a.StoreImm(m, immv, ac.Size)
 		return
