@@ -291,17 +291,7 @@ stxb [%r3+2], %r5
 ldxb %r0, [%r3+3]
 add %r0, %r5
 exit`
-	p, err := asm.Assemble(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for target := 4; target < len(p); target++ {
-		q := append(isa.Program(nil), p...)
-		q[1].Imm = int64(target)
-		vp, err := vm.Load(q, &vm.Options{Helpers: hs})
-		if err != nil {
-			t.Fatal(err)
-		}
+	forCallbackTargets(t, src, 1, 4, hs, func(target int, vp *vm.Program) {
 		jp, err := Compile(vp, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -317,6 +307,27 @@ exit`
 			}
 		}
 		jp.Close()
+	})
+}
+
+// forCallbackTargets assembles src and calls f with the program loaded
+// with helpers hs for each target pc from first to the end: the
+// immediate of the instruction at slot set to target (the pc a helper
+// calls back into).
+func forCallbackTargets(t *testing.T, src string, slot, first int, hs *vm.Helpers, f func(target int, vp *vm.Program)) {
+	t.Helper()
+	p, err := asm.Assemble(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for target := first; target < len(p); target++ {
+		q := append(isa.Program(nil), p...)
+		q[slot].Imm = int64(target)
+		vp, err := vm.Load(q, &vm.Options{Helpers: hs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f(target, vp)
 	}
 }
 
@@ -426,17 +437,7 @@ mov %r5, %r2
 add %r5, %r5
 add %r0, %r5
 exit`
-	p, err := asm.Assemble(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for target := 5; target < len(p); target++ {
-		q := append(isa.Program(nil), p...)
-		q[0].Imm = int64(target)
-		vp, err := vm.Load(q, &vm.Options{Helpers: hs})
-		if err != nil {
-			t.Fatal(err)
-		}
+	forCallbackTargets(t, src, 0, 5, hs, func(target int, vp *vm.Program) {
 		for _, blind := range []bool{false, true} {
 			jp, err := Compile(vp, &Options{Blind: blind})
 			if err != nil {
@@ -447,5 +448,5 @@ exit`
 			compare(t, fmt.Sprintf("callback to pc %d, blind %v", target, blind), r1, e1, r2, e2, nil, nil)
 			jp.Close()
 		}
-	}
+	})
 }
