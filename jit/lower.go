@@ -53,8 +53,60 @@ type lowerer struct {
 	slow   bool
 }
 
-// lower compiles p for be.
+// lower compiles p for be. A pinner backend is told which registers the
+// program leaves free, and the program is lowered again when the backend
+// picked values to keep in them from the first code.
 func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code, error) {
+	pn, ok := be.(pinner)
+	if !ok {
+		return lowerOnce(be, p, facts, cfg)
+	}
+	pn.setFree(^usedRegs(p) & (1<<isa.R10 - 1))
+	c, err := lowerOnce(be, p, facts, cfg)
+	if err != nil || !pn.repin(c.pcOff[len(p)]) {
+		return c, err
+	}
+	return lowerOnce(be, p, facts, cfg)
+}
+
+// pinner is implemented by backends that keep per-run values in the host
+// registers of eBPF registers the program never uses.
+type pinner interface {
+	// setFree gives the eBPF registers r0..r9 the program never uses (bit
+	// r), before the first lowering; it drops earlier pins.
+	setFree(free uint16)
+	// repin chooses the values to pin from the code just generated, whose
+	// main code ends at offset end; true asks for a lowering with them.
+	repin(end int) bool
+}
+
+// usedRegs returns the eBPF registers r0..r9 that p may read or write
+// (bit r), explicitly or implicitly. Helper calls read r1..r5 and write
+// r0..r5; local calls pass r1..r5 and return r0 (the backends save only
+// the callee-saved registers the program uses); exits read r0; legacy
+// packet loads write r0 (and clobber r1..r5 in Linux). A register field
+// that is not a register (lddw's pseudo source, a call's kind) is not
+// counted; others are, even where the opcode ignores them.
+func usedRegs(p isa.Program) uint16 {
+	m := uint16(1) // r0: the result
+	for pc, ins := range p {
+		if p.IsContinuation(pc) {
+			continue
+		}
+		m |= 1 << (ins.Dst & 15)
+		call := ins.Opcode == isa.OpCall || ins.Opcode == isa.OpCallX
+		if !call && ins.Opcode != isa.OpExit && ins.Opcode != isa.OpLDDW {
+			m |= 1 << (ins.Src & 15)
+		}
+		if call || ins.Class() == isa.ClassLD && ins.Opcode != isa.OpLDDW {
+			m |= 1<<6 - 1
+		}
+	}
+	return m & (1<<isa.R10 - 1)
+}
+
+// lowerOnce compiles p for be.
+func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code, error) {
 	n := len(p)
 	for _, ins := range p {
 		if ins.Opcode == isa.OpCall && ins.Src == isa.CallLocal {
