@@ -217,27 +217,14 @@ func (b *amd64Backend) setFree(free uint16) {
 }
 
 // repin implements pinner: it gives the free registers to the cache words
-// read most, a read weighing 8 times more per loop (backward jump in the
-// main code) around it, at most 8*8*8*8 times.
-func (b *amd64Backend) repin(end int) bool {
+// read most (weighted).
+func (b *amd64Backend) repin(weigh func(off int) uint64) bool {
 	if len(b.free) == 0 || len(b.reads) == 0 {
 		return false
 	}
-	var loops [][2]int
-	for _, f := range b.fixups {
-		if t := b.labels[f.l]; f.pos < end && t <= f.pos {
-			loops = append(loops, [2]int{t, f.pos})
-		}
-	}
 	var weight [cacheLen]uint64
 	for _, r := range b.reads {
-		depth := 0
-		for _, l := range loops {
-			if l[0] <= r.off && r.off <= l[1] {
-				depth++
-			}
-		}
-		weight[r.i] += 1 << (3 * min(depth, 4))
+		weight[r.i] += weigh(r.off)
 	}
 	order := make([]int, 0, cacheLen)
 	for i, w := range weight {

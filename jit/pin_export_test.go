@@ -1,0 +1,30 @@
+package jit
+
+import (
+	"encoding/binary"
+
+	"github.com/iovm/iovm/vm"
+)
+
+// AMD64Pins returns how many region deltas, permissions and speculation
+// bounds the amd64 backend keeps in registers for p.
+func AMD64Pins(p *vm.Program) (delta, perm, spec int, err error) {
+	b := &amd64Backend{}
+	o := p.Options()
+	cfg := Config{StackSize: o.StackSize, MaxCallDepth: o.MaxCallDepth, BigEndian: o.Order == binary.BigEndian, Key: randKey}
+	if _, err := lower(b, p.Resolved(), p.Facts(), cfg); err != nil {
+		return 0, 0, 0, err
+	}
+	for i, r := range b.pin {
+		switch {
+		case r == 0:
+		case i < cPerm:
+			delta++
+		case i < cSpec:
+			perm++
+		default:
+			spec++
+		}
+	}
+	return delta, perm, spec, nil
+}
