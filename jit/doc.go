@@ -93,6 +93,18 @@
 // per-run values (deltas, permissions, limits) are computed by Go before
 // each entry (fillCache) from the region table.
 //
+// On amd64 the host registers of eBPF registers a program never uses (no
+// read or write, explicit or implied: a helper call uses r0..r5) hold the
+// per-run values its code reads most, each read weighted by 8 per natural
+// loop around it (a dominator analysis of the blocks): a proven access
+// then addresses with the pinned delta ([delta + base + off], no load), a
+// speculated check compares with pinned bounds. The backend lowers such a
+// program twice (the first pass counts the reads). Entry stubs load the
+// pinned values at every entry, as Go may have changed the region table in
+// between; nothing else writes those registers, and exits and local calls
+// neither save nor restore unused registers. checksum and sieve in bench/
+// use r0..r6 only; programs using every register get no pins.
+//
 // # Adding an architecture
 //
 //  1. Write an encoder package jit/GOARCH (no eBPF knowledge; tests decode
