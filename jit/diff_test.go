@@ -311,13 +311,19 @@ type pinCoverage struct {
 	helper, local, yield, readOnly, bigEndian int // programs pinning something that also do this
 }
 
-func (c *pinCoverage) add(p isa.Program, order binary.ByteOrder, v diffVariant) {
+func (c *pinCoverage) add(t *testing.T, p isa.Program, order binary.ByteOrder, v diffVariant) {
 	vp, err := vm.Load(p, &vm.Options{Helpers: diffHelpers(), Order: order})
 	if err != nil {
 		return
 	}
-	d, pe, sp, err := jit.AMD64Pins(vp)
-	if err != nil || d+pe+sp == 0 {
+	d, pe, sp, writes, err := jit.AMD64Pins(vp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(writes) > 0 {
+		t.Fatalf("amd64 code writes pinned registers: %v\n%s", writes, listing(p))
+	}
+	if d+pe+sp == 0 {
 		return
 	}
 	c.delta += min(d, 1)
@@ -391,7 +397,7 @@ func TestDiff(t *testing.T) {
 		if ok {
 			loaded++
 			if few {
-				cov.add(p, order, v)
+				cov.add(t, p, order, v)
 			}
 		}
 		if why != "" {
