@@ -68,15 +68,17 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 		return c, err
 	}
 	// A read weighs 8 times more per loop around it, at most 8^4.
-	depth := loopDepth(p, c.block)
-	var offs, pcs []int // the main code's pcs by offset
-	for pc := 0; pc < len(p); pc++ {
-		if c.pcOff[pc] >= 0 {
-			offs, pcs = append(offs, c.pcOff[pc]), append(pcs, pc)
-		}
-	}
+	var depth, offs, pcs []int // offs, pcs: the main code's pcs by offset
 	end := c.pcOff[len(p)]
 	weight := func(off int) uint64 {
+		if depth == nil {
+			depth = loopDepth(p, c.block)
+			for pc := 0; pc < len(p); pc++ {
+				if c.pcOff[pc] >= 0 {
+					offs, pcs = append(offs, c.pcOff[pc]), append(pcs, pc)
+				}
+			}
+		}
 		i := sort.SearchInts(offs, off+1) - 1
 		if off >= end || i < 0 {
 			return 1 // stubs and slow paths
