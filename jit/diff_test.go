@@ -2,6 +2,7 @@ package jit_test
 
 import (
 	"encoding/binary"
+	"errors"
 	"flag"
 	"math/rand"
 	"testing"
@@ -275,24 +276,24 @@ type diffVariant struct {
 	yield    uint64 // jit.Options.YieldEvery (0: default): exits to Go and resumes at block starts
 }
 
-// diffOne runs p on both engines; it returns "" when they agree, and
-// whether the program loaded.
-func diffOne(p isa.Program, mem []byte, order binary.ByteOrder, v diffVariant) (string, bool) {
+// diffOne runs p on both engines; it returns "" when they agree, whether
+// the program loaded, and the JIT's error.
+func diffOne(p isa.Program, mem []byte, order binary.ByteOrder, v diffVariant) (string, bool, error) {
 	opts := &vm.Options{Helpers: diffHelpers(), Order: order}
 	vp, err := vm.Load(p, opts)
 	if err != nil {
-		return "", false
+		return "", false, nil
 	}
 	jp, err := jit.Compile(vp, &jit.Options{Blind: v.blind, YieldEvery: v.yield})
 	if err != nil {
-		return "compile: " + err.Error(), true
+		return "compile: " + err.Error(), true, nil
 	}
 	defer jp.Close()
 	m1 := append([]byte(nil), mem...)
 	m2 := append([]byte(nil), mem...)
 	r1, e1 := vp.Run(&vm.Env{Mem: m1, MemReadOnly: v.readOnly, Budget: 5000})
 	r2, e2 := jp.Run(&vm.Env{Mem: m2, MemReadOnly: v.readOnly, Budget: 5000})
-	return differ(r1, e1, r2, e2, m1, m2), true
+	return differ(r1, e1, r2, e2, m1, m2), true, e2
 }
 
 // variant derives a run variant from three choices.
@@ -309,9 +310,10 @@ func variant(a, b, c int) diffVariant {
 type pinCoverage struct {
 	delta, perm, spec                         int // programs pinning each kind
 	helper, local, yield, readOnly, bigEndian int // programs pinning something that also do this
+	fault, budget                             int // ... that end with a fault, or out of budget
 }
 
-func (c *pinCoverage) add(t *testing.T, p isa.Program, order binary.ByteOrder, v diffVariant) {
+func (c *pinCoverage) add(t *testing.T, p isa.Program, order binary.ByteOrder, v diffVariant, runErr error) {
 	vp, err := vm.Load(p, &vm.Options{Helpers: diffHelpers(), Order: order})
 	if err != nil {
 		return
@@ -334,7 +336,10 @@ func (c *pinCoverage) add(t *testing.T, p isa.Program, order binary.ByteOrder, v
 		helper = helper || ins.Opcode == isa.OpCall && ins.Src != isa.CallLocal
 		local = local || ins.Opcode == isa.OpCall && ins.Src == isa.CallLocal
 	}
-	for k, on := range map[*int]bool{&c.helper: helper, &c.local: local, &c.yield: v.yield != 0, &c.readOnly: v.readOnly && pe > 0, &c.bigEndian: order == binary.BigEndian} {
+	var ve *vm.Error
+	errors.As(runErr, &ve)
+	for k, on := range map[*int]bool{&c.helper: helper, &c.local: local, &c.yield: v.yield != 0, &c.readOnly: v.readOnly && pe > 0, &c.bigEndian: order == binary.BigEndian,
+		&c.fault: ve != nil && ve.Kind == vm.KindFault, &c.budget: ve != nil && ve.Kind == vm.KindBudget} {
 		if on {
 			*k++
 		}
@@ -346,7 +351,7 @@ func (c *pinCoverage) add(t *testing.T, p isa.Program, order binary.ByteOrder, v
 func (c *pinCoverage) check(t *testing.T) {
 	t.Logf("pinning: %+v", *c)
 	for name, k := range map[string]int{"delta": c.delta, "perm": c.perm, "spec": c.spec, "helper": c.helper, "local": c.local,
-		"yield": c.yield, "read-only": c.readOnly, "big-endian": c.bigEndian} {
+		"yield": c.yield, "read-only": c.readOnly, "big-endian": c.bigEndian, "a fault": c.fault, "budget exhaustion": c.budget} {
 		if k == 0 {
 			t.Errorf("no generated program pins registers with %s", name)
 		}
@@ -393,11 +398,11 @@ func TestDiff(t *testing.T) {
 			order = binary.BigEndian
 		}
 		v := variant(i, i/3, i/7)
-		why, ok := diffOne(p, mem, order, v)
+		why, ok, err := diffOne(p, mem, order, v)
 		if ok {
 			loaded++
 			if few {
-				cov.add(t, p, order, v)
+				cov.add(t, p, order, v, err)
 			}
 		}
 		if why != "" {
@@ -433,7 +438,7 @@ func FuzzDiff(f *testing.F) {
 				c[i] = int(b[i+1])
 			}
 		}
-		if why, _ := diffOne(p, mem, order, variant(c[0], c[1], c[2])); why != "" {
+		if why, _, _ := diffOne(p, mem, order, variant(c[0], c[1], c[2])); why != "" {
 			t.Fatalf("disagree:\n%s\n%s", why, listing(p))
 		}
 	})
