@@ -387,6 +387,10 @@ func (b *amd64Backend) Charge(pc, n int, restart Label) {
 	})
 }
 
+func (b *amd64Backend) Refund(n int) {
+	b.a.ALURI(x.ADD, true, aCnt, int32(n))
+}
+
 // clobbered notes that r is written (see raxBase).
 func (b *amd64Backend) clobbered(r x.Reg) {
 	if r == x.RAX {

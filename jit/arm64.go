@@ -219,6 +219,16 @@ func (b *arm64Backend) Charge(pc, n int, restart Label) {
 	})
 }
 
+func (b *arm64Backend) Refund(n int) {
+	a := &b.a
+	if a64.ImmAddSub(uint64(n)) {
+		a.ADDImm(a64.X, xCnt, xCnt, uint32(n))
+	} else {
+		a.MOVConst(a64.X, t0, uint64(n))
+		a.ADD(a64.X, xCnt, xCnt, t0)
+	}
+}
+
 // imm puts immediate operand o in scratch (width w), unblinding it at run
 // time when it is blinded; it may use t5 as well.
 func (b *arm64Backend) imm(o Operand, w Width, scratch a64.Reg) a64.Reg {

@@ -206,6 +206,8 @@ type Config struct {
 //   - The budget counter is decremented by the size of each basic block at
 //     its start; when it would go below zero the block exits with
 //     ExitBudget, pc = the block's first pc, resume = before the charge.
+//     A chain of blocks is charged at once by its first block and refunded
+//     on the edges that leave it early (chain.go).
 type Backend interface {
 	// Arch is the GOARCH the backend emits code for.
 	Arch() string
@@ -223,6 +225,9 @@ type Backend interface {
 	// Charge emits the budget charge of a block of n instructions at pc;
 	// restart is bound just before it.
 	Charge(pc, n int, restart Label)
+	// Refund adds n back to the budget counter (an edge leaving a chain
+	// of blocks charged together, chain.go). Flags need not survive.
+	Refund(n int)
 
 	// Mov: dst = src (W32 zero-extends).
 	Mov(w Width, dst uint8, src Operand)

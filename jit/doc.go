@@ -20,8 +20,8 @@
 //   - exec_*.go: executable memory, mapped read-write, filled, then
 //     remapped read-execute (never both); freed by Close or a finalizer.
 //   - jit.go, exits.go: Compile, Program.Run and the Go side of exits;
-//     step.go: the straight-line instructions Go runs when the budget ends
-//     inside a block.
+//     step.go: the instructions Go runs when the budget ends inside a
+//     block or a chain of blocks; chain.go: blocks charged together.
 //
 // # Execution model (DESIGN.md decision 5)
 //
@@ -47,11 +47,16 @@
 // preemption request makes fail) before re-entering.
 //
 // The budget is charged at the start of each basic block for the whole
-// block. When the rest of the budget is smaller than a block, Go executes
-// the block's prefix the interpreter would still run (step.go: straight-line
-// instructions only) and reports KindBudget at the same pc, or the fault of
-// that prefix: budget exhaustion is exact, memory included. Result.Insns
-// equals the interpreter's count.
+// block, or for a chain of blocks (chain.go): a block whose only way in is
+// one edge from the block before it (never a loop's exit, never a group,
+// call or exit) is charged with it, and each edge that leaves the chain
+// early refunds the blocks it skips; this saves a charge (a compare and
+// branch) per block on the likely path. When the rest of the budget is
+// smaller than a charge, Go executes the instructions the interpreter would
+// still run (step.go: straight-line instructions and the chain's jumps) and
+// reports KindBudget at the same pc, or the fault of one of them, or
+// resumes native code where a jump left the chain: budget exhaustion is
+// exact, memory included. Result.Insns equals the interpreter's count.
 //
 // # Run and Runner
 //

@@ -309,15 +309,12 @@ func (p *Program) exits(st *state, m *vm.Memory) (callback bool, err *vm.Error) 
 				return false, err
 			}
 		case ExitBudget:
-			k := uint64(p.code.block[pc])
+			k := uint64(p.code.chain.charge[pc])
 			if st.remaining < k {
-				end, e := p.stepPrefix(st, m, pc, st.remaining)
-				st.insns += st.remaining
-				st.remaining = 0
-				if e != nil {
+				if e := p.stepShort(st, m, pc); e != nil {
 					return false, e
 				}
-				return false, &vm.Error{Kind: vm.KindBudget, PC: end, Reason: "budget exhausted"}
+				break
 			}
 			st.extra = k
 			yieldPoint(st.pc)
@@ -375,12 +372,8 @@ func (c *caller) CallLocal(pc int, r1, r2, r3, r4, r5 uint64) (uint64, error) {
 	// middle of one is charged the rest of it here, as the interpreter
 	// counts it.
 	if k := uint64(p.restOfBlock(pc)); st.remaining < k {
-		end, e := p.stepPrefix(st, m, pc, st.remaining)
-		st.insns += st.remaining
-		st.remaining = 0
-		err = e
-		if err == nil {
-			err = &vm.Error{Kind: vm.KindBudget, PC: end, Reason: "budget exhausted"}
+		if err = p.stepShort(st, m, pc); err == nil {
+			_, err = p.loop(st, m)
 		}
 	} else {
 		st.insns += k
@@ -396,22 +389,45 @@ func (c *caller) CallLocal(pc int, r1, r2, r3, r4, r5 uint64) (uint64, error) {
 	return r0, nil
 }
 
-// restOfBlock returns the number of instructions from pc to the end of
-// its basic block when pc is inside one (0 when pc starts a block, which
-// native code charges itself).
+// stepShort runs, in Go, the instructions from pc that the budget left
+// cannot cover with the charge due at pc (a chain's, or the rest of one
+// for a callback): the budget runs out in them (a KindBudget error), or a
+// jump leaves the chain early and native code resumes at the next block
+// (st.resume; the caller re-enters, as after an exit).
+func (p *Program) stepShort(st *state, m *vm.Memory, pc int) *vm.Error {
+	end, k, e := p.stepRegion(st, m, pc, st.remaining)
+	if e != nil {
+		st.insns += st.remaining
+		st.remaining = 0
+		return e
+	}
+	st.insns += k
+	st.remaining -= k
+	if st.remaining == 0 {
+		return &vm.Error{Kind: vm.KindBudget, PC: end, Reason: "budget exhausted"}
+	}
+	st.resume = uint64(p.entry) + uint64(p.code.callOff[end])
+	return nil
+}
+
+// restOfBlock returns the number of instructions native code would have
+// charged from pc on when pc is inside a block or a chain of blocks
+// charged together (chain.go): the rest of its block and the chain's
+// blocks after it (0 when pc starts a block that charges itself).
 func (p *Program) restOfBlock(pc int) int {
-	if p.code.block[pc] > 0 {
+	ch := &p.code.chain
+	if ch.charge[pc] > 0 {
 		return 0
 	}
 	i := 0 // instructions from the block's first pc to pc
-	for l := pc - 1; l >= 0; l-- {
+	for l := pc; l >= 0; l-- {
 		if p.insns.IsContinuation(l) {
 			continue
 		}
-		i++
 		if k := p.code.block[l]; k > 0 {
-			return k - i
+			return k - i + ch.after[l]
 		}
+		i++
 	}
 	return 0
 }

@@ -27,11 +27,12 @@ type code struct {
 	// callOff[pc] is where a callback to pc starts (vm.LocalCaller): pcOff,
 	// or inside a group's span the slow copy, which needs no saved base.
 	callOff []int
-	start   int   // offset of the code of pc 0
-	begin   int   // offset of the first-entry stub (Starter), -1 without
-	cbRet   int   // offset of the stub a callback's exit returns to
-	block   []int // block[pc] = size in instructions of the block starting at pc (0 if not a leader)
-	cache   bool  // the code reads state.cache: fill it before entries
+	start   int       // offset of the code of pc 0
+	begin   int       // offset of the first-entry stub (Starter), -1 without
+	cbRet   int       // offset of the stub a callback's exit returns to
+	block   []int     // block[pc] = size in instructions of the block starting at pc (0 if not a leader)
+	chain   chainInfo // blocks charged together (chain.go)
+	cache   bool      // the code reads state.cache: fill it before entries
 }
 
 // lowerer walks one program and drives a backend.
@@ -52,6 +53,18 @@ type lowerer struct {
 	last   map[int]int
 	slowPC map[int]Label
 	slow   bool
+	// Refunds of chains (chain.go): on the taken edge of the jump at pc,
+	// and on the fall-through into pc; tramps are the taken edges' stubs.
+	refundJump map[int]int
+	refundFall map[int]int
+	tramps     []tramp
+}
+
+// tramp is a taken edge leaving a chain: refund n, then jump to target.
+type tramp struct {
+	l      Label
+	n      int
+	target int
 }
 
 // lower compiles p for be. A pinner backend is told which registers the
@@ -370,6 +383,8 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 		l.findGroups(c.block, target)
 		_, l.jumper = be.(GroupJumper)
 	}
+	c.chain = chains(p, c.block, l.chainable(c.block), l.target)
+	l.refunds(c)
 	var slowCopies []int // leaders of groups whose slow copy is due
 	if l.jumper {
 		l.slowPC = map[int]Label{}
@@ -392,16 +407,19 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 			c.pcOff[pc] = -1
 			continue
 		}
+		if r := l.refundFall[pc]; r > 0 {
+			be.Refund(r)
+		}
 		be.Bind(l.labels[pc])
 		c.pcOff[pc] = be.Offset()
-		if c.block[pc] > 0 {
+		if c.chain.charge[pc] > 0 {
 			restart := l.labels[pc]
 			if s, ok := l.slowPC[pc]; ok && l.leader[pc] == nil {
 				// Inside a group's span, after its check: a yield here
 				// resumes in the slow copy, which needs no saved base.
 				restart = s
 			}
-			be.Charge(pc, c.block[pc], restart)
+			be.Charge(pc, c.chain.charge[pc], restart)
 		}
 		if g := l.leader[pc]; g != nil {
 			if l.jumper {
@@ -453,6 +471,11 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 		be.Jump(l.labels[last+p[last].Slots()])
 	}
 	l.slow = false
+	for _, t := range l.tramps {
+		be.Bind(t.l)
+		be.Refund(t.n)
+		be.Jump(l.labels[t.target])
+	}
 	// A callback into the second instruction of a fused pair runs it alone.
 	for _, pc := range fused {
 		c.callOff[pc] = be.Offset()
@@ -545,6 +568,67 @@ func endsBlock(ins isa.Instruction) bool {
 		return ins.Mode() == isa.ModeABS || ins.Mode() == isa.ModeIND
 	}
 	return false
+}
+
+// chainable returns whether the block at a leader may be in a chain: it
+// has no group, and it ends in a jump (not a call or exit) with a valid
+// target or falls through to another block.
+func (l *lowerer) chainable(block []int) func(pc int) bool {
+	return func(pc int) bool {
+		n := len(l.p)
+		q := pc
+		for k := block[pc]; ; q += l.p[q].Slots() {
+			if _, in := l.slowPC[q]; in || l.leader[q] != nil || l.groups[q] != nil {
+				return false
+			}
+			if k--; k == 0 {
+				break
+			}
+		}
+		ins := l.p[q]
+		if ins.Class().IsJump() {
+			if ins.JumpOp() == isa.JumpCall || ins.JumpOp() == isa.JumpExit {
+				return false
+			}
+			if _, ok := l.target(q); !ok {
+				return false
+			}
+			return ins.JumpOp() == isa.JumpJA || q+1 < n
+		}
+		if endsBlock(ins) || (ins.Class() == isa.ClassSTX && ins.Mode() == isa.ModeATOMIC && l.cfg.BigEndian) {
+			return false
+		}
+		return q+ins.Slots() < n
+	}
+}
+
+// refunds finds the edges leaving chains before their end.
+func (l *lowerer) refunds(c *code) {
+	l.refundJump, l.refundFall = map[int]int{}, map[int]int{}
+	n := len(l.p)
+	for b := 0; b < n; b++ {
+		r := c.chain.after[b]
+		if c.block[b] == 0 || r == 0 {
+			continue
+		}
+		q := b
+		for k := c.block[b]; k > 1; k-- {
+			q += l.p[q].Slots()
+		}
+		ins := l.p[q]
+		next := c.chain.next[b]
+		if ins.Class().IsJump() {
+			if t, _ := l.target(q); t != next {
+				l.refundJump[q] = r
+			}
+			if ins.JumpOp() == isa.JumpJA {
+				continue
+			}
+		}
+		if f := q + ins.Slots(); f != next {
+			l.refundFall[f] = r
+		}
+	}
 }
 
 // target returns the target pc of a jump or local call at pc, if it has
@@ -1005,6 +1089,9 @@ func (l *lowerer) insn(pc int) error {
 				break
 			}
 			if ins.JumpOp() == isa.JumpJA {
+				if r := l.refundJump[pc]; r > 0 {
+					be.Refund(r)
+				}
 				be.Jump(l.labels[t])
 				break
 			}
@@ -1017,7 +1104,12 @@ func (l *lowerer) insn(pc int) error {
 			if ins.Source() == isa.SrcX {
 				src = Reg(ins.Src)
 			}
-			be.Branch(ins.JumpOp(), w, ins.Dst, l.blind(src), l.labels[t])
+			to := l.labels[t]
+			if r := l.refundJump[pc]; r > 0 {
+				to = be.NewLabel()
+				l.tramps = append(l.tramps, tramp{to, r, t})
+			}
+			be.Branch(ins.JumpOp(), w, ins.Dst, l.blind(src), to)
 		}
 	case isa.ClassLD:
 		switch ins.Mode() {

@@ -74,3 +74,79 @@ func (p *Program) step(st *state, m *vm.Memory, pc int) *vm.Error {
 	}
 	return nil
 }
+
+// stepRegion executes up to n instructions from pc on st and m, following
+// jumps, and stops early at the first block that charges itself
+// (chain.go): the instructions a chain's charge covers, which may be
+// fewer than its charge when a jump leaves the chain early. It returns
+// the pc reached and the number executed, or the fault of one of them.
+// A chain holds only straight-line instructions and jumps (no calls or
+// exits).
+func (p *Program) stepRegion(st *state, m *vm.Memory, pc int, n uint64) (int, uint64, *vm.Error) {
+	var k uint64
+	for ; k < n; k++ {
+		if k > 0 && p.code.chain.charge[pc] > 0 {
+			break
+		}
+		ins := p.insns[pc]
+		next := pc + ins.Slots()
+		if ins.Class().IsJump() {
+			if taken(ins, &st.regs) {
+				rel := int(ins.Offset)
+				if ins.Class() == isa.ClassJMP32 && ins.JumpOp() == isa.JumpJA {
+					rel = int(ins.Imm)
+				}
+				next = pc + 1 + rel
+			}
+		} else if e := p.step(st, m, pc); e != nil {
+			return pc, k, e
+		}
+		pc = next
+	}
+	return pc, k, nil
+}
+
+// taken reports whether the conditional (or unconditional) jump ins is
+// taken with registers r.
+func taken(ins isa.Instruction, r *[11]uint64) bool {
+	op := ins.JumpOp()
+	if op == isa.JumpJA {
+		return true
+	}
+	a, b := r[ins.Dst&15%11], uint64(ins.Imm)
+	if ins.Source() == isa.SrcX {
+		b = r[ins.Src&15%11]
+	}
+	var sa, sb int64
+	if ins.Class() == isa.ClassJMP32 {
+		a, b = uint64(uint32(a)), uint64(uint32(b))
+		sa, sb = int64(int32(a)), int64(int32(b))
+	} else {
+		sa, sb = int64(a), int64(b)
+	}
+	switch op {
+	case isa.JumpJEQ:
+		return a == b
+	case isa.JumpJNE:
+		return a != b
+	case isa.JumpJGT:
+		return a > b
+	case isa.JumpJGE:
+		return a >= b
+	case isa.JumpJLT:
+		return a < b
+	case isa.JumpJLE:
+		return a <= b
+	case isa.JumpJSET:
+		return a&b != 0
+	case isa.JumpJSGT:
+		return sa > sb
+	case isa.JumpJSGE:
+		return sa >= sb
+	case isa.JumpJSLT:
+		return sa < sb
+	case isa.JumpJSLE:
+		return sa <= sb
+	}
+	return false
+}
