@@ -190,7 +190,9 @@ func (p *Program) Run(env *vm.Env) (vm.Result, error) {
 	}
 	if st.cb.p != p { // the vm.Program's pool serves every Program compiled from it
 		st.cb.p = p
+		st.clean = false
 	}
+	m.Caller = &st.cb // ReleaseMemory dropped it
 	r := runner{p: p, m: m, st: st, pooled: true}
 	res, err := r.Run(env)
 	p.vp.ReleaseMemory(m)
@@ -224,6 +226,35 @@ func (r *runner) Run(env *vm.Env) (vm.Result, error) {
 		}
 	}
 	r1, r2, r10 := p.vp.EntryRegs(m)
+	if !st.clean || st.regs[1] != r1 || st.regs[2] != r2 {
+		p.setup(st, m, r1, r2, r10)
+	}
+	budget := uint64(math.MaxUint64)
+	if env != nil && env.Budget != 0 {
+		budget = env.Budget
+	}
+	// The first entry is inline: most runs end there.
+	give := min(budget, p.quantum)
+	st.count = give
+	if p.code.cache {
+		fillCache(st, m)
+	}
+	enter(p.begin, st)
+	used := give - st.count
+	if st.reason != ExitDone {
+		return r.exits(st, m, used, budget)
+	}
+	runtime.KeepAlive(p)
+	return vm.Result{R0: st.regs[0], Insns: used}, nil
+}
+
+// setup prepares st for the first entry of a run with entry registers r1,
+// r2 and r10. A run whose first entry ends the program (ExitDone) leaves
+// st as setup made it but for r0 and the counter, and is then clean: the
+// next run with the same r1 and r2 skips setup. That needs a first-entry
+// stub (Starter), which zeroes the other registers itself; a full entry
+// reads them all from st.
+func (p *Program) setup(st *state, m *vm.Memory, r1, r2, r10 uint64) {
 	if p.begin != p.entry {
 		// The first-entry stub zeroes the other registers. (Zeroing
 		// them here costs more: native code's loads of halves of the
@@ -239,10 +270,6 @@ func (r *runner) Run(env *vm.Env) (vm.Result, error) {
 	st.hostFP = st.stackBase + uint64(uint32(r10))
 	st.depth = 0
 	st.resume = uint64(p.start)
-	budget := uint64(math.MaxUint64)
-	if env != nil && env.Budget != 0 {
-		budget = env.Budget
-	}
 	st.extra = 0
 	if st.cbErr != nil {
 		st.cbErr = nil
@@ -251,23 +278,21 @@ func (r *runner) Run(env *vm.Env) (vm.Result, error) {
 	if m.Caller != vm.LocalCaller(&st.cb) {
 		m.Caller = &st.cb
 	}
-	// The first entry is inline: most runs end there.
-	give := min(budget, p.quantum)
-	st.count = give
-	if p.code.cache {
-		fillCache(st, m)
-	}
-	enter(p.begin, st)
-	used := give - st.count
+	st.clean = p.begin != p.entry
+}
+
+// exits is Run past a first entry that did not end the program: used
+// instructions of budget charged so far.
+func (r *runner) exits(st *state, m *vm.Memory, used, budget uint64) (vm.Result, error) {
+	p := r.p
+	st.clean = false // a helper may panic: the next run redoes setup
 	st.insns = used
 	st.remaining = budget - used
-	if st.reason != ExitDone {
-		if _, err := p.exits(st, m); err != nil {
-			runtime.KeepAlive(p)
-			return vm.Result{Insns: st.insns}, err
-		}
-	}
+	_, err := p.exits(st, m)
 	runtime.KeepAlive(p)
+	if err != nil {
+		return vm.Result{Insns: st.insns}, err
+	}
 	return vm.Result{R0: st.regs[0], Insns: st.insns}, nil
 }
 

@@ -375,3 +375,49 @@ func TestRunnerSameMemory(t *testing.T) {
 		}
 	}
 }
+
+// TestRunnerAfterPanic reuses a Runner after a helper panicked inside a
+// local call (the embedder recovered): the next runs must start afresh,
+// at depth 0 with no error left over, on every engine.
+func TestRunnerAfterPanic(t *testing.T) {
+	hs := &vm.Helpers{}
+	var panics bool
+	hs.Register(vm.Helper{ID: 1, Name: "maybe_panic", Fn: func(m *vm.Memory, _, _, _, _, _ uint64) (uint64, error) {
+		if panics {
+			panic("helper panic")
+		}
+		return 0, nil
+	}})
+	// r0 = the callee's r10 + r1.
+	vp, err := vm.Load(mustAssemble(t, "mov %r6, %r1\ncall local f\nadd %r0, %r6\nexit\nf:\ncall 1\nmov %r0, %r10\nexit"), &vm.Options{Helpers: hs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := vm.Addr(vm.RegionStack, uint32((vp.Options().MaxCallDepth-1)*vp.Options().StackSize))
+	for name, x := range engines(t, vp) {
+		r := x.NewRunner()
+		mem := []byte{1}
+		for i, env := range []*vm.Env{nil, nil, nil, {Mem: mem}, {Mem: mem}, {Mem: mem}} {
+			panics = i%3 == 1 // then a run on the same memory
+			res, err := func() (res vm.Result, err error) {
+				defer func() {
+					if recover() != nil {
+						err = errors.New("panicked")
+					}
+				}()
+				return r.Run(env)
+			}()
+			w := want
+			if env != nil {
+				w += vm.Addr(vm.RegionInput, 0)
+			}
+			if panics {
+				if err == nil || err.Error() != "panicked" {
+					t.Errorf("%s run %d: %v %v, want a panic", name, i, res, err)
+				}
+			} else if err != nil || res.R0 != w || res.Insns != 7 {
+				t.Errorf("%s run %d: %+v %v, want r0 %#x in 7 insns", name, i, res, err, w)
+			}
+		}
+	}
+}

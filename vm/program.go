@@ -307,25 +307,33 @@ func (p *Program) ResetMemory(m *Memory, env *Env) error {
 	if env == nil {
 		env = &emptyEnv
 	}
-	if m.reuse && !m.stackDirty && len(env.Regions) == 0 &&
-		sameRegion(&m.Regions[RegionInput], env.Mem, env.MemReadOnly) &&
-		sameRegion(&m.Regions[RegionContext], env.Context, env.ContextReadOnly) {
-		// m is as the previous run, on the same memory, left it.
-		if m.Env != env {
-			m.Env = env
-		}
-		if env.Value != nil || m.Value != nil {
-			m.Value = env.Value
-		}
+	if m.sameEnv(env) {
+		m.setEnv(env)
 		return nil
 	}
 	return p.resetMemory(m, env)
 }
 
-// sameRegion reports whether r maps b with the permission readOnly gives
-// (both unmapped when b is nil).
-func sameRegion(r *Region, b []byte, readOnly bool) bool {
-	return unsafe.SliceData(r.Data) == unsafe.SliceData(b) && len(r.Data) == len(b) && (b == nil || r.Perm == permOf(readOnly))
+// sameEnv reports whether m is as the previous run, on the same memory as
+// env's, left it: ResetMemory need only set the Env and Value. (Small
+// enough to be inlined.)
+func (m *Memory) sameEnv(env *Env) bool {
+	in, ctx := &m.Regions[RegionInput], &m.Regions[RegionContext]
+	return m.reuse && len(env.Regions) == 0 &&
+		unsafe.SliceData(in.Data) == unsafe.SliceData(env.Mem) && len(in.Data) == len(env.Mem) && m.memRO == env.MemReadOnly &&
+		unsafe.SliceData(ctx.Data) == unsafe.SliceData(env.Context) && len(ctx.Data) == len(env.Context) && m.ctxRO == env.ContextReadOnly
+}
+
+// setEnv sets m.Env and m.Value for a run on env. It stores pointers only
+// where they change: a store of a pointer costs a write-barrier check, and
+// most runs repeat the previous one's env.
+func (m *Memory) setEnv(env *Env) {
+	if m.Env != env {
+		m.Env = env
+	}
+	if env.Value != nil || m.Value != nil {
+		m.Value = env.Value
+	}
 }
 
 // resetMemory is ResetMemory past its fast path.
@@ -345,15 +353,9 @@ func (p *Program) resetMemory(m *Memory, env *Env) error {
 		m.Order = p.opts.Order
 		m.big = p.opts.Order == binary.BigEndian
 	}
-	// Stores into m only where they change it: a store of a pointer costs
-	// a write-barrier check, and most runs repeat the previous one's env.
-	if m.Env != env {
-		m.Env = env
-	}
-	if env.Value != nil || m.Value != nil {
-		m.Value = env.Value
-	}
+	m.setEnv(env)
 	r := &m.Regions
+	m.memRO, m.ctxRO = env.MemReadOnly, env.ContextReadOnly
 	if env.Mem != nil {
 		r[RegionInput] = Region{Data: env.Mem, Perm: permOf(env.MemReadOnly)}
 	} else if r[RegionInput].Data != nil {
@@ -373,8 +375,8 @@ func (p *Program) resetMemory(m *Memory, env *Env) error {
 	}
 	m.next = n
 	// Runs without helpers change nothing in m but the stack, so the next
-	// run on the same memory finds m ready.
-	m.reuse = !p.callsHelpers && err == nil && len(env.Regions) == 0
+	// run on the same memory finds m ready unless the stack needs clearing.
+	m.reuse = !p.callsHelpers && !m.stackDirty && err == nil && len(env.Regions) == 0
 	return err
 }
 
