@@ -186,8 +186,9 @@ func (b *amd64Backend) Entry() {
 	b.Bind(b.pc0)
 }
 
-// StartStub implements Starter.
-func (b *amd64Backend) StartStub() int { return b.start }
+// StartStub implements Starter: the stub itself, not the jump to it at
+// start, which saves a jump per run.
+func (b *amd64Backend) StartStub() int { return b.labels[b.startL] }
 
 // emitEntry emits an entry stub: the frame and the registers from the
 // state, then a jump to state.resume. The first entry of a run (start)

@@ -174,15 +174,14 @@ func (p *Program) newState(m *vm.Memory) *state {
 // semantics and errors. It allocates nothing unless it fails or a helper
 // does.
 func (p *Program) Run(env *vm.Env) (vm.Result, error) {
-	// The same checks as the interpreter's: too many regions, or a context
-	// shorter than the verifier assumed (proven accesses are unchecked).
-	if err := p.vp.CheckEnv(env); err != nil {
+	// The same checks as the interpreter's (CheckEnv): too many regions, or
+	// a context shorter than the verifier assumed (proven accesses are
+	// unchecked). runner.Run checks p.closed.
+	m, err := p.vp.AcquireMemoryChecked(env)
+	if err != nil {
+		p.vp.ReleaseMemory(m)
 		return vm.Result{}, err
 	}
-	if p.closed.Load() {
-		return vm.Result{}, ErrClosed
-	}
-	m := p.vp.AcquireMemory(env)
 	st, _ := m.EngineState.(*state)
 	if st == nil {
 		st = p.newState(m)

@@ -131,10 +131,6 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 	}
 	be.Entry()
 	c.start = be.Offset()
-	c.begin = -1
-	if s, ok := be.(Starter); ok {
-		c.begin = s.StartStub()
-	}
 	var fused []int // pcs of fused pairs' second instructions
 	skip := -1      // the second instruction of a fused pair
 	for pc := 0; pc < n; pc++ {
@@ -227,6 +223,10 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 		return nil, err
 	}
 	c.bytes = b
+	c.begin = -1
+	if s, ok := be.(Starter); ok {
+		c.begin = s.StartStub()
+	}
 	if cu, ok := be.(cacheUser); ok {
 		c.cache = cu.usesCache()
 	}

@@ -278,12 +278,24 @@ func Load(p isa.Program, opts *Options) (*Program, error) {
 // run that writes the stack must do it through Memory.Stack, Write, Store
 // or Translate, which mark it for clearing.
 func (p *Program) AcquireMemory(env *Env) *Memory {
+	m, _ := p.AcquireMemoryChecked(env)
+	return m
+}
+
+// AcquireMemoryChecked is AcquireMemory that also returns the error of
+// CheckEnv(env), found while preparing m (as ResetMemory does), so that
+// an engine need not check env apart. On an error, m must be released
+// without running the program.
+func (p *Program) AcquireMemoryChecked(env *Env) (*Memory, error) {
 	m, _ := p.pool.Get().(*Memory)
 	if m == nil {
 		m = p.NewMemory()
 	}
-	p.ResetMemory(m, env) // Run reports the error
-	return m
+	if env == nil {
+		env = &emptyEnv
+	}
+	// Past the fast path, which a released Memory never takes.
+	return m, p.resetMemory(m, env)
 }
 
 // NewMemory returns a Memory for runs of p that is not pooled: the caller
@@ -409,18 +421,26 @@ func permOf(readOnly bool) Perm {
 func (p *Program) ReleaseMemory(m *Memory) {
 	// Drop the run's references (the pool may keep m until the next
 	// garbage collections) and undo what code that held m may have
-	// changed; ResetMemory redoes the rest.
+	// changed; ResetMemory redoes the rest. Stores are skipped where they
+	// would change nothing: a store of a pointer costs a write-barrier check.
 	r := &m.Regions
-	r[RegionNone], r[RegionInput], r[RegionContext] = Region{}, Region{}, Region{}
-	r[RegionStack] = Region{Data: m.stack, Perm: PermRW}
-	for i := RegionFirstUser; i < m.next; i++ {
-		r[i] = Region{}
+	for i := range max(m.next, RegionFirstUser) {
+		if i != RegionStack && r[i].Data != nil {
+			r[i] = Region{}
+		}
+	}
+	if s := &r[RegionStack]; unsafe.SliceData(s.Data) != unsafe.SliceData(m.stack) || len(s.Data) != len(m.stack) || s.Perm != PermRW {
+		*s = Region{Data: m.stack, Perm: PermRW}
 	}
 	m.next = RegionFirstUser
 	m.reuse = false
-	m.Value = nil
+	if m.Value != nil {
+		m.Value = nil
+	}
 	m.Env = nil
-	m.Caller = nil
+	if m.Caller != nil {
+		m.Caller = nil
+	}
 	m.Order = p.opts.Order
 	m.big = p.opts.Order == binary.BigEndian
 	p.pool.Put(m)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/iovm/iovm/asm"
 	"github.com/iovm/iovm/isa"
@@ -861,5 +862,41 @@ func TestNeverWritesStack(t *testing.T) {
 		prog.ReleaseMemory(m)
 		res, err := prog.Run(nil)
 		check(t, "stack cleared after a write through the API", res, err, ok(0))
+	}
+}
+
+// TestReleaseMemory checks that ReleaseMemory drops every reference of
+// the run (so the pool keeps no user memory alive) and undoes what code
+// holding the Memory changed, whatever it changed.
+func TestReleaseMemory(t *testing.T) {
+	prog := load(t, "exit", Options{Regions: []Region{{Data: []byte{1}, Perm: PermRead}}})
+	ctx := []byte{2}
+	for i := 0; i < 3; i++ {
+		m := prog.AcquireMemory(&Env{Mem: []byte{1}, Context: ctx, Value: 1, Regions: []Region{{Data: []byte{3}}}})
+		m.Caller = &m.interp
+		if _, err := m.Map([]byte{4}, PermRW); err != nil {
+			t.Fatal(err)
+		}
+		switch i {
+		case 1: // a smaller, read-only stack and a mapped region 0
+			m.Regions[RegionStack] = Region{Data: m.stack[:8], Perm: PermRead}
+			m.Regions[RegionNone] = Region{Data: ctx, Perm: PermRW}
+		case 2: // another stack and byte order
+			m.Regions[RegionStack] = Region{Data: ctx, Perm: PermRW}
+			m.Order = binary.BigEndian
+			m.big = true
+		}
+		prog.ReleaseMemory(m)
+		for id := range m.Regions {
+			if r := m.Regions[id]; id != RegionStack && (r.Data != nil || r.Perm != 0) {
+				t.Errorf("%d: region %d still mapped: %+v", i, id, r)
+			}
+		}
+		if s := m.Regions[RegionStack]; unsafe.SliceData(s.Data) != unsafe.SliceData(m.stack) || len(s.Data) != len(m.stack) || s.Perm != PermRW {
+			t.Errorf("%d: stack region not restored", i)
+		}
+		if m.Env != nil || m.Value != nil || m.Caller != nil || m.Order != le || m.big || m.next != RegionFirstUser || m.reuse {
+			t.Errorf("%d: Env %v Value %v Caller %v Order %v big %v next %d reuse %v", i, m.Env, m.Value, m.Caller, m.Order, m.big, m.next, m.reuse)
+		}
 	}
 }
