@@ -424,10 +424,17 @@ func (p *Program) ReleaseMemory(m *Memory) {
 	// changed; ResetMemory redoes the rest. Stores are skipped where they
 	// would change nothing: a store of a pointer costs a write-barrier check.
 	r := &m.Regions
-	for i := range max(m.next, RegionFirstUser) {
-		if i != RegionStack && r[i].Data != nil {
-			r[i] = Region{}
-		}
+	if r[RegionNone].Data != nil {
+		r[RegionNone] = Region{}
+	}
+	if r[RegionInput].Data != nil {
+		r[RegionInput] = Region{}
+	}
+	if r[RegionContext].Data != nil {
+		r[RegionContext] = Region{}
+	}
+	for i := RegionFirstUser; i < m.next; i++ {
+		r[i] = Region{}
 	}
 	if s := &r[RegionStack]; unsafe.SliceData(s.Data) != unsafe.SliceData(m.stack) || len(s.Data) != len(m.stack) || s.Perm != PermRW {
 		*s = Region{Data: m.stack, Perm: PermRW}
