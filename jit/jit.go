@@ -219,7 +219,7 @@ func (r *runner) Run(env *vm.Env) (vm.Result, error) {
 	if p.closed.Load() {
 		return vm.Result{}, ErrClosed
 	}
-	if !r.pooled {
+	if !r.pooled && !m.Ready(env) {
 		if err := p.vp.ResetMemory(m, env); err != nil {
 			return vm.Result{}, err
 		}

@@ -68,8 +68,7 @@ type Memory struct {
 
 	stackDirty bool    // the stack may hold bytes written since it was cleared
 	reuse      bool    // ResetMemory made the table, nothing changed it since and the stack is clean
-	memRO      bool    // Env.MemReadOnly of the last ResetMemory
-	ctxRO      bool    // Env.ContextReadOnly of the last ResetMemory
+	key        envKey  // the env of the last ResetMemory (see sameEnv)
 	next       int     // next free region id for Map
 	stack      []byte  // the stack region, StackSize*MaxCallDepth bytes
 	frames     []frame // saved caller state of local calls (interpreter)

@@ -314,7 +314,10 @@ func (p *Program) NewMemory() *Memory {
 // ResetMemory prepares m, from NewMemory, for a run on env exactly as
 // AcquireMemory does, undoing what the previous run on m changed, and
 // returns the error of CheckEnv(env): m must not be run then. m must not
-// be in use by another run.
+// be in use by another run. It knows what a run changed from the
+// Memory's methods (Map, Stack, Write, Store, Translate) and from the
+// program's helper calls: code that changes m otherwise between runs
+// (sets Regions, say) must undo it itself.
 func (p *Program) ResetMemory(m *Memory, env *Env) error {
 	if env == nil {
 		env = &emptyEnv
@@ -327,13 +330,36 @@ func (p *Program) ResetMemory(m *Memory, env *Env) error {
 }
 
 // sameEnv reports whether m is as the previous run, on the same memory as
-// env's, left it: ResetMemory need only set the Env and Value. (Small
-// enough to be inlined.)
+// env's, left it: ResetMemory need only set the Env and Value.
 func (m *Memory) sameEnv(env *Env) bool {
-	in, ctx := &m.Regions[RegionInput], &m.Regions[RegionContext]
-	return m.reuse && len(env.Regions) == 0 &&
-		unsafe.SliceData(in.Data) == unsafe.SliceData(env.Mem) && len(in.Data) == len(env.Mem) && m.memRO == env.MemReadOnly &&
-		unsafe.SliceData(ctx.Data) == unsafe.SliceData(env.Context) && len(ctx.Data) == len(env.Context) && m.ctxRO == env.ContextReadOnly
+	return m.reuse && m.key.same(env)
+}
+
+// envKey is what ResetMemory made the region table from: the input's and
+// the context's data address, length and read-only flag. The addresses
+// are not pointers: the region table keeps that memory alive while it is
+// mapped, and the key must not after.
+type envKey struct {
+	mem, ctx       uintptr
+	memLen, ctxLen int
+	memRO, ctxRO   bool
+}
+
+// same reports whether env, without regions, maps what k was made from.
+// (Field by field: a comparison of structs calls a function.)
+func (k *envKey) same(env *Env) bool {
+	return len(env.Regions) == 0 &&
+		k.mem == uintptr(unsafe.Pointer(unsafe.SliceData(env.Mem))) && k.memLen == len(env.Mem) && k.memRO == env.MemReadOnly &&
+		k.ctx == uintptr(unsafe.Pointer(unsafe.SliceData(env.Context))) && k.ctxLen == len(env.Context) && k.ctxRO == env.ContextReadOnly
+}
+
+// Ready reports whether ResetMemory(m, env) would change nothing: m,
+// which ResetMemory prepared for its previous run, is ready as it is for
+// a run on env (the same Env, its memory unchanged, no Value, and nothing
+// for ResetMemory to undo). An engine may then skip ResetMemory. It is
+// small enough to be inlined.
+func (m *Memory) Ready(env *Env) bool {
+	return env != nil && m.reuse && m.Env == env && env.Value == nil && m.Value == nil && m.key.same(env)
 }
 
 // setEnv sets m.Env and m.Value for a run on env. It stores pointers only
@@ -367,7 +393,6 @@ func (p *Program) resetMemory(m *Memory, env *Env) error {
 	}
 	m.setEnv(env)
 	r := &m.Regions
-	m.memRO, m.ctxRO = env.MemReadOnly, env.ContextReadOnly
 	if env.Mem != nil {
 		r[RegionInput] = Region{Data: env.Mem, Perm: permOf(env.MemReadOnly)}
 	} else if r[RegionInput].Data != nil {
@@ -389,6 +414,8 @@ func (p *Program) resetMemory(m *Memory, env *Env) error {
 	// Runs without helpers change nothing in m but the stack, so the next
 	// run on the same memory finds m ready unless the stack needs clearing.
 	m.reuse = !p.callsHelpers && !m.stackDirty && err == nil && len(env.Regions) == 0
+	m.key = envKey{uintptr(unsafe.Pointer(unsafe.SliceData(env.Mem))), uintptr(unsafe.Pointer(unsafe.SliceData(env.Context))),
+		len(env.Mem), len(env.Context), env.MemReadOnly, env.ContextReadOnly}
 	return err
 }
 
