@@ -65,7 +65,10 @@
 // values (fillCache) the code reads, and a backend may add a stub for the
 // first entry of a run (Starter: amd64) that loads only r1, r2 and r10,
 // zeroes the other registers and goes on to pc 0, so Go sets only
-// those three in the state.
+// those three in the state. A run whose first entry ends the program
+// leaves the state as it found it but for r0 and the counter, so the next
+// run with the same r1 and r2 sets nothing but the counter; a Runner also
+// skips vm.ResetMemory when Memory.Ready says the env is the previous one.
 //
 // # Memory checks
 //
