@@ -472,7 +472,7 @@ func (p *Program) ReleaseMemory(m *Memory) {
 		m.Value = nil
 	}
 	m.Env = nil
-	if m.Caller != nil {
+	if m.Caller != nil && m.Caller != LocalCaller(&m.interp) { // the interpreter's is m's own
 		m.Caller = nil
 	}
 	m.Order = p.opts.Order
