@@ -451,13 +451,13 @@ func (p *Program) ReleaseMemory(m *Memory) {
 	// changed; ResetMemory redoes the rest. Stores are skipped where they
 	// would change nothing: a store of a pointer costs a write-barrier check.
 	r := &m.Regions
-	if r[RegionNone].Data != nil {
+	if r[RegionNone].Data != nil || r[RegionNone].Perm != 0 {
 		r[RegionNone] = Region{}
 	}
-	if r[RegionInput].Data != nil {
+	if r[RegionInput].Data != nil || r[RegionInput].Perm != 0 {
 		r[RegionInput] = Region{}
 	}
-	if r[RegionContext].Data != nil {
+	if r[RegionContext].Data != nil || r[RegionContext].Perm != 0 {
 		r[RegionContext] = Region{}
 	}
 	for i := RegionFirstUser; i < m.next; i++ {

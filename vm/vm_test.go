@@ -888,6 +888,7 @@ func TestReleaseMemory(t *testing.T) {
 			m.Regions[RegionStack] = Region{Data: ctx, Perm: PermRW}
 			m.Order = binary.BigEndian
 			m.big = true
+			m.Regions[RegionInput] = Region{Perm: PermRW}
 		}
 		prog.ReleaseMemory(m)
 		for id := range m.Regions {
