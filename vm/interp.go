@@ -71,8 +71,9 @@ type state struct {
 	// ends at once, from a callback too.
 	halted bool
 	haltR0 uint64
-	// dirty: a run started on this state and did not end cleanly (see
-	// resetState).
+	// dirty: the state needs resetState before a run (a run started on it
+	// and did not end cleanly, say). When it is not set, the state is
+	// reset for a run of p and m.Caller is the state.
 	dirty bool
 }
 
@@ -222,12 +223,8 @@ func (r *runner) Run(env *Env) (Result, error) {
 		return p.runTraced(m, env)
 	}
 	st := &m.interp // in the Memory, so a run allocates nothing
-	if st.dirty || st.p != p {
+	if st.dirty {
 		p.resetState(m)
-	}
-	// A store of a pointer costs a write-barrier check: only where it changes.
-	if m.Caller != LocalCaller(st) {
-		m.Caller = st
 	}
 	st.dirty = true
 	var regs [16]uint64
@@ -258,9 +255,6 @@ func (p *Program) runTraced(m *Memory, env *Env) (Result, error) {
 	regs[10] = p.r10
 	p.resetState(m)
 	st := &m.interp
-	if m.Caller != LocalCaller(st) {
-		m.Caller = st
-	}
 	st.dirty = true // reset by the next run
 	budget := env.Budget
 	if budget == 0 {
@@ -279,11 +273,17 @@ func (p *Program) runTraced(m *Memory, env *Env) (Result, error) {
 	return Result{R0: regs[0], Insns: n}, nil
 }
 
-// resetState resets the interpreter state in m for a run of p. A run
-// marks the state dirty until it ends cleanly, so that Run resets it only
-// after an error, a halt or a panic (or on a Memory of another program).
+// resetState resets the interpreter state in m for a run of p and makes
+// it m's Caller. A run marks the state dirty until it ends cleanly, so
+// that Run resets it only after an error, a halt or a panic, on a new
+// Memory, or when something else may have changed m.Caller: helpers
+// (resetMemory) or another engine (ReleaseMemory).
 func (p *Program) resetState(m *Memory) {
 	m.interp = state{p: p, m: m}
+	// A store of a pointer costs a write-barrier check: only where it changes.
+	if m.Caller != LocalCaller(&m.interp) {
+		m.Caller = &m.interp
+	}
 }
 
 // entryRegs returns r1 and r2 at entry of a run on env (see EntryRegs).

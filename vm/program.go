@@ -308,6 +308,7 @@ func (p *Program) NewMemory() *Memory {
 		big:    p.opts.Order == binary.BigEndian,
 	}
 	m.Regions[RegionStack] = Region{Data: m.stack, Perm: PermRW}
+	m.interp.dirty = true
 	return m
 }
 
@@ -386,6 +387,7 @@ func (p *Program) resetMemory(m *Memory, env *Env) error {
 	m.stackDirty = !p.noStackWrites
 	if p.callsHelpers {
 		// Helpers get the Memory: undo what they may have changed.
+		m.interp.dirty = true // m.Caller, for the interpreter
 		m.Regions[RegionNone] = Region{}
 		m.Regions[RegionStack] = Region{Data: m.stack, Perm: PermRW}
 		m.Order = p.opts.Order
@@ -414,8 +416,14 @@ func (p *Program) resetMemory(m *Memory, env *Env) error {
 	// Runs without helpers change nothing in m but the stack, so the next
 	// run on the same memory finds m ready unless the stack needs clearing.
 	m.reuse = !p.callsHelpers && !m.stackDirty && err == nil && len(env.Regions) == 0
-	m.key = envKey{uintptr(unsafe.Pointer(unsafe.SliceData(env.Mem))), uintptr(unsafe.Pointer(unsafe.SliceData(env.Context))),
-		len(env.Mem), len(env.Context), env.MemReadOnly, env.ContextReadOnly}
+	// Field by field: a composite literal goes through a temporary.
+	k := &m.key
+	k.mem = uintptr(unsafe.Pointer(unsafe.SliceData(env.Mem)))
+	k.memLen = len(env.Mem)
+	k.memRO = env.MemReadOnly
+	k.ctx = uintptr(unsafe.Pointer(unsafe.SliceData(env.Context)))
+	k.ctxLen = len(env.Context)
+	k.ctxRO = env.ContextReadOnly
 	return err
 }
 
@@ -472,8 +480,9 @@ func (p *Program) ReleaseMemory(m *Memory) {
 		m.Value = nil
 	}
 	m.Env = nil
-	if m.Caller != nil && m.Caller != LocalCaller(&m.interp) { // the interpreter's is m's own
+	if m.Caller != LocalCaller(&m.interp) { // the interpreter's is m's own
 		m.Caller = nil
+		m.interp.dirty = true
 	}
 	m.Order = p.opts.Order
 	m.big = p.opts.Order == binary.BigEndian
