@@ -205,6 +205,9 @@ func (p *Program) NewRunner() vm.Runner {
 	return &runner{p: p, m: m, st: p.newState(m)}
 }
 
+// emptyEnv is the Env of a run on a nil *vm.Env.
+var emptyEnv vm.Env
+
 // runner is the JIT's vm.Runner: a Program with a Memory and state of its
 // own. Program.Run uses one on a pooled Memory.
 type runner struct {
@@ -219,6 +222,9 @@ func (r *runner) Run(env *vm.Env) (vm.Result, error) {
 	if p.closed.Load() {
 		return vm.Result{}, ErrClosed
 	}
+	if env == nil {
+		env = &emptyEnv // the same one each time, so that m.Ready holds
+	}
 	if !r.pooled && !m.Ready(env) {
 		if err := p.vp.ResetMemory(m, env); err != nil {
 			return vm.Result{}, err
@@ -229,7 +235,7 @@ func (r *runner) Run(env *vm.Env) (vm.Result, error) {
 		p.setup(st, m, r1, r2, r10)
 	}
 	budget := uint64(math.MaxUint64)
-	if env != nil && env.Budget != 0 {
+	if env.Budget != 0 {
 		budget = env.Budget
 	}
 	// The first entry is inline: most runs end there.
