@@ -214,6 +214,7 @@ func (v *verifier) checkpointAt(pc int, st *state, cp *checkpoint) (bool, *check
 	v.visits[pc]++
 	widening := !v.strict && v.s.loopHead[pc] && v.visits[pc] > widenAfter
 	v.dropSingleIDs(st, pc)
+	boundByRelations(st)
 	h := v.hashState(st, pc)
 	for _, old := range list {
 		if old.branches == 0 {
@@ -384,6 +385,48 @@ func (v *verifier) dropSingleIDs(st *state, pc int) {
 				if sl := f.stack[j]; sl.spilled && sl.spill.typ == tScalar && sl.spill.id == u.id {
 					f.own()
 					f.stack[j].spill.id, f.stack[j].spill.delta = 0, 0
+				}
+			}
+		}
+	}
+}
+
+// boundByRelations meets every linked value with the bound its relation
+// gives (base + k <= len <= MaxUint32, so the value base + delta is at
+// most MaxUint32 - k + delta), so states that differ only in bounds a
+// relation implies compare equal at loop heads.
+func boundByRelations(st *state) {
+	if len(st.pktRange) == 0 {
+		return
+	}
+	bound := func(x *value) bool {
+		if !linked(*x) {
+			return false
+		}
+		k, ok := st.rangeOf(x.id)
+		if !ok {
+			return false
+		}
+		hi := int64(math.MaxUint32) - k + x.delta
+		if hi < 0 || x.s.umax <= uint64(hi) {
+			return false
+		}
+		if ns, ok := meet(x.s, rangeScalar(0, uint64(hi))); ok {
+			x.s = ns
+			return true
+		}
+		return false
+	}
+	for _, f := range st.frames {
+		for r := range f.regs {
+			bound(&f.regs[r])
+		}
+		for j := range f.stack {
+			if f.stack[j].spilled {
+				x := f.stack[j].spill
+				if bound(&x) {
+					f.own()
+					f.stack[j].spill = x
 				}
 			}
 		}

@@ -99,7 +99,9 @@ func (v *verifier) alu(pc int, st *state, ins isa.Instruction) error {
 	}
 	if is64 && op == isa.ALUAdd && dv.typ == tScalar && src.typ == tScalar {
 		if r, ok := v.linkedSum(st, dv, src); ok {
-			r.s = v.scalarALU(ins, dv.s, src.s)
+			if ns, ok := meet(r.s, v.scalarALU(ins, dv.s, src.s)); ok {
+				r.s = ns
+			}
 			f.regs[d] = r
 			return nil
 		}
@@ -146,6 +148,9 @@ func (v *verifier) ptrArith(st *state, op isa.ALUOp, dv, src value) value {
 		if p.typ == tInput && p.id != 0 && !p.s.isConst() && k.typ == tScalar {
 			if r, ok := v.linkedSum(st, p, k); ok {
 				p.s = sAdd(p.s, k.s)
+				if ns, ok := meet(p.s, r.s); ok {
+					p.s = ns
+				}
 				p.id, p.delta = r.id, r.delta
 				return p
 			}
@@ -252,7 +257,13 @@ func (v *verifier) linkedSum(st *state, x, y value) (value, bool) {
 	if kk > maxDelta || kk < -maxDelta {
 		return value{}, false
 	}
-	r := value{typ: tScalar, id: v.freshID()}
+	// E + kk <= len <= MaxUint32 bounds the sum (so a loop head holding
+	// it converges).
+	hi := int64(math.MaxUint32) - kk
+	if hi < 0 {
+		return value{}, false
+	}
+	r := value{typ: tScalar, id: v.freshID(), s: rangeScalar(0, uint64(hi))}
 	st.learnDerived(r.id, kk)
 	return r, true
 }
