@@ -97,7 +97,7 @@ func (v *verifier) alu(pc int, st *state, ins isa.Instruction) error {
 			return nil
 		}
 	}
-	if is64 && op == isa.ALUAdd && dv.typ == tScalar && src.typ == tScalar {
+	if is64 && op == isa.ALUAdd && len(st.sums) > 0 && dv.typ == tScalar && src.typ == tScalar && dv.id > lenID && src.id > lenID {
 		if r, ok := v.linkedSum(st, dv, src); ok {
 			if ns, ok := meet(r.s, v.scalarALU(ins, dv.s, src.s)); ok {
 				r.s = ns
@@ -145,7 +145,7 @@ func (v *verifier) ptrArith(st *state, op isa.ALUOp, dv, src value) value {
 				return p
 			}
 		}
-		if p.typ == tInput && p.id != 0 && !p.s.isConst() && k.typ == tScalar {
+		if p.typ == tInput && p.id != 0 && len(st.sums) > 0 && k.id > lenID && !p.s.isConst() && k.typ == tScalar {
 			if r, ok := v.linkedSum(st, p, k); ok {
 				p.s = sAdd(p.s, k.s)
 				if ns, ok := meet(p.s, r.s); ok {
