@@ -116,9 +116,10 @@
 // "if (n > len - off) break; p = data + off; end = p + n". A relation
 // X + Y + k <= len names two bases (state.sums, at most 8), so like the
 // relations above it holds whatever registers are overwritten later. It
-// is created by len + e - x (x = X + d, when x <= len + e is proven, so
-// the difference cannot wrap: the result is a fresh base C with C + X + d
-// - e = len), and carried by comparisons: a linked scalar lo <= hi
+// is created by len + e - x (x = X + d, when x <= len + e is proven by
+// X's relation or by x's bound and the proven length, so the difference
+// cannot wrap: the result is a fresh base C with C + X + d - e = len; an
+// unlinked x gets a fresh base X first), and carried by comparisons: a linked scalar lo <= hi
 // (unsigned, 64-bit; lo < hi: one more) inherits hi's relations, L + dl -
 // dh + k <= len for hi's H + k <= len and L + Z + dl - dh + k <= len for
 // H + Z + k <= len (an unlinked lo gets a fresh base first). It is used
@@ -133,7 +134,10 @@
 // state whose bases both map to the current state (with the shifts of
 // both bases); joins keep the relations both sides have (the smaller k);
 // relations with a base no live value holds are dropped at prune points;
-// widening drops them all (the loop body re-establishes them).
+// widening drops them all (the loop body re-establishes them). At prune
+// points every linked value is also bounded by its relation (B + k <= len
+// <= MaxUint32), so a loop head whose value gets a new base each
+// iteration (off = off + n) compares equal to the widened one.
 //
 // Limits: no relations between registers other than these are tracked
 // (no order between two values is remembered, such as i <= i*i; nothing
