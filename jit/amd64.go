@@ -951,3 +951,6 @@ func (b *amd64Backend) Return(pc int) {
 	b.Bind(done)
 	b.ExitToGo(ExitDone, pc, Imm(0), NoLabel)
 }
+
+// CombinesLoads implements LoadCombiner.
+func (b *amd64Backend) CombinesLoads() bool { return true }
