@@ -125,7 +125,7 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 		_, l.jumper = be.(GroupJumper)
 	}
 	l.findCombos(c.block) // may extend groups' spans
-	var slowCopies []int // leaders of groups whose slow copy is due
+	var slowCopies []int  // leaders of groups whose slow copy is due
 	if l.jumper {
 		l.slowPC = map[int]Label{}
 		for first, last := range l.last {
