@@ -389,3 +389,214 @@ func TestCombineNative(t *testing.T) {
 		})
 	}
 }
+
+// Programs whose combined loads are not proven, read at every offset of
+// the input: near its end the group's check fails and the original byte
+// loads must fault exactly (the same pc, address and size), also with a
+// store or another load of the group failing first or after.
+var combineNearEnd = []string{
+	// be32 in parse's form, loads in ascending order.
+	`mov %r0, 0
+mov %r6, 0
+loop:
+mov %r4, %r1
+add %r4, %r6
+ldxb %r3, [%r4+0]
+lsh32 %r3, 24
+ldxb %r5, [%r4+1]
+lsh32 %r5, 16
+or32 %r5, %r3
+ldxb %r3, [%r4+2]
+lsh32 %r3, 8
+or32 %r5, %r3
+ldxb %r3, [%r4+3]
+or32 %r5, %r3
+add %r0, %r5
+add %r6, 1
+jlt %r6, %r2, loop
+exit`,
+	// le32, loads in descending order, a store of the group before.
+	`mov %r0, 0
+mov %r6, 0
+loop:
+mov %r4, %r1
+add %r4, %r6
+stxb [%r4+1], %r6
+ldxb %r3, [%r4+3]
+lsh %r3, 24
+ldxb %r5, [%r4+2]
+lsh %r5, 16
+or %r5, %r3
+ldxb %r3, [%r4+1]
+lsh %r3, 8
+or %r5, %r3
+ldxb %r3, [%r4+0]
+or %r5, %r3
+add %r0, %r5
+add %r6, 1
+jlt %r6, %r2, loop
+exit`,
+	// be16 in checksum's form, a store of the group after it.
+	`mov %r0, 0
+mov %r6, 0
+loop:
+mov %r4, %r1
+add %r4, %r6
+ldxb %r7, [%r4+1]
+ldxb %r3, [%r4+0]
+lsh %r3, 8
+or %r3, %r7
+add %r0, %r3
+stxb [%r4+3], %r0
+add %r6, 1
+jlt %r6, %r2, loop
+exit`,
+	// le64 and be64 read from the end backwards.
+	`mov %r0, 0
+mov %r6, %r2
+loop:
+mov %r4, %r1
+add %r4, %r6
+add %r4, -9
+` + le64("%r4", 0, "%r5") + `add %r0, %r5
+` + be64("%r4", 1, "%r5") + `xor %r0, %r5
+sub %r6, 1
+jgt %r6, 0, loop
+exit`,
+}
+
+func TestCombineNearEnd(t *testing.T) {
+	for i, src := range combineNearEnd {
+		if w, _ := lowerRec(t, src, nil); len(w) == 0 {
+			t.Fatalf("program %d: nothing combined", i)
+		}
+		if !Supported() {
+			continue
+		}
+		for _, big := range []bool{false, true} {
+			for n := 0; n < 24; n++ {
+				mem := make([]byte, n)
+				for i := range mem {
+					mem[i] = byte(7*i + 0x35)
+				}
+				both(t, src, mem, programOpts(big))
+			}
+		}
+	}
+}
+
+// The main function writes the bytes the callback's frame combination
+// loads (the frame below its own), so an entry in the middle sees them
+// but not the registers loaded before.
+const combineCallbackSrc = `mov %r3, %r2
+mov %r2, %r1
+mov %r4, %r10
+add %r4, -520
+stb [%r4+0], 5
+stb [%r4+1], 6
+mov %r1, 0
+call 11
+exit
+f:
+mov %r0, 0
+ldxb %r3, [%r10-7]
+ldxb %r4, [%r10-8]
+mov %r5, 3
+lsh %r4, 8
+or %r4, %r3
+add %r0, %r4
+ldxb %r3, [%r1+0]
+ldxb %r4, [%r1+1]
+lsh %r4, 8
+or %r3, %r4
+add %r0, %r3
+ldxb %r3, [%r1+2]
+ldxb %r4, [%r1+3]
+lsh %r4, 8
+add %r5, 1
+or %r4, %r3
+add %r0, %r4
+add %r0, %r5
+exit`
+
+// A callback (vm.LocalCaller) may enter at any pc of a combined sequence:
+// from there it runs the original instructions, for frame (or proven)
+// combinations outside groups (their own copy) and grouped ones (the
+// group's slow copy).
+func TestCallbackIntoCombined(t *testing.T) {
+	if !Supported() {
+		t.Skip(ErrUnsupported)
+	}
+	hs := testHelpers()
+	hs.Register(vm.Helper{ID: 11, Name: "enter", Fn: func(m *vm.Memory, pc, addr, n, _, _ uint64) (uint64, error) {
+		return m.CallLocal(int(pc), addr, n, 0, 0, 0)
+	}})
+	src := combineCallbackSrc
+	if w, _ := lowerRec(t, src, &vm.Options{Helpers: hs}); len(w) != 3 {
+		t.Fatalf("combined %+v, want 3", w)
+	}
+	forCallbackTargets(t, src, 6, 9, hs, func(target int, vp *vm.Program) {
+		jp, err := Compile(vp, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{0, 3, 4, 8} {
+			for _, budget := range []uint64{0, 5, 9, 13, 40} {
+				m1, m2 := []byte("abcdefgh")[:n], []byte("abcdefgh")[:n]
+				r1, e1 := vp.Run(&vm.Env{Mem: m1, Budget: budget})
+				r2, e2 := jp.Run(&vm.Env{Mem: m2, Budget: budget})
+				compare(t, fmt.Sprintf("callback to pc %d, %d bytes, budget %d", target, n, budget), r1, e1, r2, e2, m1, m2)
+			}
+		}
+		jp.Close()
+	})
+}
+
+// A grouped combination after a block start inside its group's span: a
+// yield there resumes in the slow copy; budgets ending there are exact.
+func TestCombineSpanYield(t *testing.T) {
+	if !Supported() {
+		t.Skip(ErrUnsupported)
+	}
+	src := `mov %r0, 0
+mov %r6, 0
+loop:
+mov %r4, %r1
+add %r4, %r6
+ldxb %r5, [%r4+2]
+jeq %r5, 0x5a, skip
+ldxb %r3, [%r4+0]
+ldxb %r5, [%r4+1]
+lsh %r3, 8
+or %r3, %r5
+add %r0, %r3
+skip:
+add %r6, 1
+jlt %r6, %r2, loop
+exit`
+	if w, _ := lowerRec(t, src, nil); len(w) != 1 || w[0].Mode != GroupedFast {
+		t.Fatalf("combined %+v, want one grouped", w)
+	}
+	vp, err := vm.Load(mustAssemble(t, src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for yield := uint64(1); yield <= 12; yield++ {
+		jp, err := Compile(vp, &Options{YieldEvery: yield})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{3, 8, 16} {
+			for budget := uint64(1); budget < 80; budget++ {
+				m1, m2 := make([]byte, n), make([]byte, n)
+				for i := range m1 {
+					m1[i], m2[i] = byte(i*0x2d+3), byte(i*0x2d+3)
+				}
+				r1, e1 := vp.Run(&vm.Env{Mem: m1, Budget: budget})
+				r2, e2 := jp.Run(&vm.Env{Mem: m2, Budget: budget})
+				compare(t, fmt.Sprintf("yield %d, %d bytes, budget %d", yield, n, budget), r1, e1, r2, e2, m1, m2)
+			}
+		}
+		jp.Close()
+	}
+}
