@@ -36,10 +36,12 @@ type combo struct {
 	size        int
 	be          bool
 	a           Access // the wide load
+	group *Group // the group of the byte loads (GroupedFast)
 	// inGroup: [first, last] lies in a group's span, whose slow copy runs
-	// the original instructions; else the combination has its own copy
+	// the original instructions; nested: it lies in the range of another
+	// combination, whose copy does; else the combination has its own copy
 	// for callbacks into (first, last].
-	inGroup bool
+	inGroup, nested bool
 }
 
 // noCombine disables load combining (tests compare with and without).
@@ -259,8 +261,10 @@ func (l *lowerer) findCombos(block []int) {
 	})
 	live := l.liveness(block)
 	l.combos, l.inCombo = map[int]*combo{}, map[int]bool{}
+	var kept []*combo
 	for _, c := range cands {
-		if l.keep(c, live, l.inCombo) {
+		if l.keep(c, live, kept) {
+			kept = append(kept, c)
 			for pc := c.first; pc <= c.last; pc++ {
 				l.inCombo[pc] = true
 			}
@@ -390,18 +394,39 @@ func (l *lowerer) complete(v sym, d uint8) *combo {
 	return &combo{first: pcs[0], last: pcs[len(pcs)-1], pcs: pcs, dst: d, base: v.base, off: off, size: size, be: be && !le}
 }
 
-// keep reports whether c is exact (see findCombos) and not overlapping
-// the ranges taken; it sets c.a and extends a group's span to c.last.
-func (l *lowerer) keep(c *combo, live []uint16, taken map[int]bool) bool {
+// keep reports whether c is exact (see findCombos) on the program where
+// the combinations kept so far are applied; it sets c.a and extends a
+// group's span to c.last. Kept combinations may nest with c (clang
+// interleaves the loads of adjacent fields): c is then checked with their
+// instructions removed and their wide loads in place of their last ones.
+// The liveness of the original program still over-approximates after c:
+// a combination removes reads, and adds one of its base, which no other
+// instruction in its range writes. Other overlaps are refused.
+func (l *lowerer) keep(c *combo, live []uint16, kept []*combo) bool {
 	p := l.p
-	for pc := c.first; pc <= c.last; pc++ {
-		if taken[pc] {
-			return false
-		}
-	}
 	in := map[int]bool{}
 	for _, pc := range c.pcs {
 		in[pc] = true
+	}
+	var inner, outer []*combo
+	removed := map[int]*combo{} // instructions of nested combinations, by pc
+	for _, k := range kept {
+		switch {
+		case k.last < c.first || k.first > c.last:
+			continue
+		case c.first < k.first && k.last < c.last:
+			inner = append(inner, k)
+		case k.first < c.first && c.last < k.last:
+			outer = append(outer, k)
+		default:
+			return false
+		}
+		for _, pc := range k.pcs {
+			if in[pc] {
+				return false
+			}
+			removed[pc] = k
+		}
 	}
 	// Groups: the range starts in at most one span, and none starts inside.
 	owner := -1
@@ -455,6 +480,21 @@ func (l *lowerer) keep(c *combo, live []uint16, taken map[int]bool) bool {
 			sw |= w
 			continue
 		}
+		if k := removed[pc]; k != nil {
+			if pc != k.last {
+				continue
+			}
+			// The wide load of k: it must not fault here either.
+			if !(k.a.Mode == Frame || k.a.Mode == Proven || (k.a.Mode == GroupedFast && k.group == g)) {
+				return false
+			}
+			r, w = regBit(k.base), regBit(k.dst)
+			if r&sw != 0 || w&regBit(c.base) != 0 {
+				return false
+			}
+			sw &^= w
+			continue
+		}
 		if r&sw != 0 || w&regBit(c.base) != 0 || ins.Dst > 9 {
 			return false
 		}
@@ -480,6 +520,13 @@ func (l *lowerer) keep(c *combo, live []uint16, taken map[int]bool) bool {
 	if owner >= 0 {
 		l.last[owner] = max(l.last[owner], c.last)
 		c.inGroup = true
+	}
+	for _, k := range inner {
+		k.nested = true
+	}
+	c.nested = len(outer) > 0
+	if mode == GroupedFast {
+		c.group = g
 	}
 	c.a = Access{PC: c.last, Base: c.base, Off: c.off, Size: c.size, Swap: c.be, Mode: mode, Fault: NoLabel, Region: region}
 	return true

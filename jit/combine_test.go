@@ -137,6 +137,56 @@ mov %r5, %r4
 or %r5, %r3
 mov %r0, %r5
 ` + tail, false, []wideLoad{{6, 5, 2, false, Proven}}},
+	{"interleaved fields: one inside the other", provenHead + `ldxb %r3, [%r1+0]
+lsh %r3, 24
+ldxb %r6, [%r1+1]
+lsh %r6, 16
+or %r6, %r3
+ldxb %r3, [%r1+2]
+lsh %r3, 8
+or %r6, %r3
+ldxb %r3, [%r1+4]
+lsh %r3, 24
+ldxb %r5, [%r1+5]
+lsh %r5, 16
+or %r5, %r3
+ldxb %r3, [%r1+6]
+lsh %r3, 8
+or %r5, %r3
+ldxb %r3, [%r1+7]
+or %r5, %r3
+ldxb %r3, [%r1+3]
+or %r6, %r3
+mov %r0, %r6
+add %r0, %r5
+` + tail, false, []wideLoad{{19, 5, 4, true, Proven}, {21, 6, 4, true, Proven}}},
+	{"interleaved fields: a smaller one inside", provenHead + `ldxb %r0, [%r1+0]
+ldxb %r3, [%r1+1]
+lsh %r3, 8
+or %r0, %r3
+ldxb %r4, [%r1+4]
+lsh %r4, 8
+ldxb %r5, [%r1+5]
+or %r4, %r5
+ldxb %r3, [%r1+2]
+lsh %r3, 16
+or %r0, %r3
+ldxb %r3, [%r1+3]
+lsh %r3, 24
+or %r0, %r3
+add %r0, %r4
+` + tail, false, []wideLoad{{9, 4, 2, true, Proven}, {15, 0, 4, false, Proven}}},
+	{"interleaved fields: overlapping", provenHead + `ldxb %r3, [%r1+0]
+ldxb %r4, [%r1+2]
+lsh %r3, 8
+ldxb %r5, [%r1+1]
+or %r3, %r5
+lsh %r4, 8
+ldxb %r5, [%r1+3]
+or %r4, %r5
+mov %r0, %r3
+add %r0, %r4
+` + tail, false, []wideLoad{{6, 3, 2, true, Proven}}},
 	{"intermediate live after", provenHead + `ldxb %r3, [%r1+0]
 ldxb %r4, [%r1+1]
 lsh %r4, 8
@@ -485,15 +535,17 @@ func TestCombineNearEnd(t *testing.T) {
 	}
 }
 
-// The main function writes the bytes the callback's frame combination
-// loads (the frame below its own), so an entry in the middle sees them
-// but not the registers loaded before.
+// The main function writes the bytes the callback's frame combinations
+// (one inside the other) load in the frame below its own, so an entry in
+// the middle sees them but not the registers loaded before.
 const combineCallbackSrc = `mov %r3, %r2
 mov %r2, %r1
 mov %r4, %r10
 add %r4, -520
 stb [%r4+0], 5
 stb [%r4+1], 6
+stb [%r4+2], 7
+stb [%r4+3], 8
 mov %r1, 0
 call 11
 exit
@@ -501,10 +553,15 @@ f:
 mov %r0, 0
 ldxb %r3, [%r10-7]
 ldxb %r4, [%r10-8]
+ldxb %r6, [%r10-5]
 mov %r5, 3
 lsh %r4, 8
+ldxb %r7, [%r10-6]
+lsh %r7, 8
+or %r7, %r6
 or %r4, %r3
 add %r0, %r4
+add %r0, %r7
 ldxb %r3, [%r1+0]
 ldxb %r4, [%r1+1]
 lsh %r4, 8
@@ -532,10 +589,10 @@ func TestCallbackIntoCombined(t *testing.T) {
 		return m.CallLocal(int(pc), addr, n, 0, 0, 0)
 	}})
 	src := combineCallbackSrc
-	if w, _ := lowerRec(t, src, &vm.Options{Helpers: hs}); len(w) != 3 {
-		t.Fatalf("combined %+v, want 3", w)
+	if w, _ := lowerRec(t, src, &vm.Options{Helpers: hs}); len(w) != 4 {
+		t.Fatalf("combined %+v, want 4", w)
 	}
-	forCallbackTargets(t, src, 6, 9, hs, func(target int, vp *vm.Program) {
+	forCallbackTargets(t, src, 8, 11, hs, func(target int, vp *vm.Program) {
 		jp, err := Compile(vp, nil)
 		if err != nil {
 			t.Fatal(err)

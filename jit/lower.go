@@ -217,7 +217,7 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 	// original instructions up to its end.
 	for pc := 0; pc < n; pc++ {
 		cb := l.combos[pc]
-		if cb == nil || cb.first != pc || cb.inGroup {
+		if cb == nil || cb.first != pc || cb.inGroup || cb.nested {
 			continue
 		}
 		for q := cb.first + 1; q <= cb.last; q++ {
