@@ -36,7 +36,7 @@ type combo struct {
 	size        int
 	be          bool
 	a           Access // the wide load
-	group *Group // the group of the byte loads (GroupedFast)
+	group       *Group // the group of the byte loads (GroupedFast)
 	// inGroup: [first, last] lies in a group's span, whose slow copy runs
 	// the original instructions; nested: it lies in the range of another
 	// combination, whose copy does; else the combination has its own copy
