@@ -746,11 +746,10 @@ func (b *amd64Backend) Load(ac Access, dst uint8, signed bool) {
 	a.Load(d, m, ac.Size, false)
 	switch ac.Size {
 	case 2:
+		// The load zero-extended d; rol of its low 16 bits keeps that.
 		a.Rol16(d)
 		if signed {
 			a.Movsx(true, d, d, 16)
-		} else {
-			a.Movzx(d, d, 16)
 		}
 	case 4:
 		a.Bswap(false, d)

@@ -428,9 +428,14 @@ func (l *lowerer) keep(c *combo, live []uint16, kept []*combo) bool {
 			removed[pc] = k
 		}
 	}
-	// Groups: the range starts in at most one span, and none starts inside.
+	// Groups with slow copies (GroupJumper): the range starts in at most
+	// one span, and none starts inside. (Without, members inside would be
+	// Grouped accesses, which may fault, and c has its own copy.)
 	owner := -1
 	for gf, gl := range l.last {
+		if !l.jumper {
+			break
+		}
 		if gf > c.first && gf <= c.last {
 			return false
 		}
