@@ -47,6 +47,14 @@ type combo struct {
 // noCombine disables load combining (tests compare with and without).
 var noCombine = false
 
+// Bounds that keep the analysis linear on any program: the instructions
+// of one expression, and the range of a combination (clang keeps the
+// loads of a field close).
+const (
+	maxComboPCs   = 64
+	maxComboRange = 256
+)
+
 // sym is the symbolic value of a register within a block: opaque (id
 // names the value: equal ids, equal values), or an OR of byte loads
 // through base (a register holding opaque value id), the byte at position
@@ -146,63 +154,94 @@ func (l *lowerer) liveness(block []int) []uint16 {
 		exit |= regsArgs
 	}
 	var leaders []int
+	index := make([]int, n+1) // of the block at each leader pc
 	for pc := 0; pc < n; pc++ {
 		if block[pc] > 0 {
+			index[pc] = len(leaders)
 			leaders = append(leaders, pc)
 		}
 	}
-	liveIn := make([]uint16, n+1) // by leader pc; liveIn[n] = 0 (falling off)
-	after := make([]uint16, n)
-	blocks := make([][]int, len(leaders)) // the pcs of each block
+	nb := len(leaders)
+	blocks := make([][]int, nb) // the pcs of each block
 	for i, pc := range leaders {
 		for k := 0; k < block[leaders[i]]; k++ {
 			blocks[i] = append(blocks[i], pc)
 			pc += p[pc].Slots()
 		}
 	}
-	for changed := true; changed; {
-		changed = false
-		for i := len(leaders) - 1; i >= 0; i-- {
-			pcs := blocks[i]
-			first, last := pcs[0], pcs[len(pcs)-1]
-			// The successors of the block's last instruction.
-			ins := p[last]
-			next := last + ins.Slots()
-			var out uint16
-			switch {
-			case ins.Class().IsJump() && ins.Opcode == isa.OpExit:
-			case ins.Class().IsJump() && ins.Opcode == isa.OpCall && ins.Src == isa.CallLocal:
-				if t, ok := l.target(last); ok {
-					out = liveIn[t] | liveIn[next]&regsSave
-				}
-			case ins.Class().IsJump() && (ins.JumpOp() == isa.JumpCall || ins.Opcode == isa.OpCallX):
-				out = liveIn[next]
-			case ins.Class().IsJump():
-				if t, ok := l.target(last); ok {
-					out = liveIn[t] // else it exits with ExitInvalid
-				}
-				if ins.JumpOp() != isa.JumpJA {
-					out |= liveIn[next]
-				}
-			default:
-				if next <= n {
-					out = liveIn[next]
-				}
+	// The successors of each block (leader pcs; n for falling off the end,
+	// whose live set is empty) and how much of their live-in flows back.
+	type edge struct {
+		to   int
+		mask uint16
+	}
+	succs := make([][]edge, nb)
+	preds := make([][]int, nb)
+	for i, pcs := range blocks {
+		last := pcs[len(pcs)-1]
+		ins := p[last]
+		next := last + ins.Slots()
+		var es []edge
+		switch {
+		case !ins.Class().IsJump():
+			es = append(es, edge{next, regsAll})
+		case ins.Opcode == isa.OpExit:
+		case ins.Opcode == isa.OpCall && ins.Src == isa.CallLocal:
+			// The callee's entry; after its return, r6..r9 are the caller's.
+			if t, ok := l.target(last); ok {
+				es = append(es, edge{t, regsAll}, edge{next, regsSave})
 			}
-			// Backward through the block.
-			live := out
-			for k := len(pcs) - 1; k >= 0; k-- {
-				pc := pcs[k]
-				after[pc] = live
-				r, w := insRegs(p[pc], exit)
-				if k == len(pcs)-1 && p[pc].Class().IsJump() && p[pc].Opcode == isa.OpCall && p[pc].Src == isa.CallLocal {
-					r = 0 // the callee's entry is in out
-				}
-				live = live&^w | r
+		case ins.JumpOp() == isa.JumpCall:
+			es = append(es, edge{next, regsAll})
+		default:
+			if t, ok := l.target(last); ok {
+				es = append(es, edge{t, regsAll}) // else it exits with ExitInvalid
 			}
-			if live != liveIn[first] {
-				liveIn[first] = live
-				changed = true
+			if ins.JumpOp() != isa.JumpJA {
+				es = append(es, edge{next, regsAll})
+			}
+		}
+		succs[i] = es
+		for _, e := range es {
+			if e.to < n {
+				preds[index[e.to]] = append(preds[index[e.to]], i)
+			}
+		}
+	}
+	liveIn := make([]uint16, nb)
+	after := make([]uint16, n)
+	work := make([]int, nb) // a stack of blocks to (re)compute, the last first
+	queued := make([]bool, nb)
+	for i := range work {
+		work[i], queued[i] = i, true
+	}
+	for len(work) > 0 {
+		i := work[len(work)-1]
+		work = work[:len(work)-1]
+		queued[i] = false
+		var live uint16
+		for _, e := range succs[i] {
+			if e.to < n {
+				live |= liveIn[index[e.to]] & e.mask
+			}
+		}
+		pcs := blocks[i]
+		for k := len(pcs) - 1; k >= 0; k-- {
+			pc := pcs[k]
+			after[pc] = live
+			ins := p[pc]
+			r, w := insRegs(ins, exit)
+			if ins.Class().IsJump() && ins.Opcode == isa.OpCall && ins.Src == isa.CallLocal {
+				r = 0 // the callee's entry is a successor
+			}
+			live = live&^w | r
+		}
+		if live != liveIn[i] {
+			liveIn[i] = live
+			for _, q := range preds[i] {
+				if !queued[q] {
+					work, queued[q] = append(work, q), true
+				}
 			}
 		}
 	}
@@ -261,10 +300,17 @@ func (l *lowerer) findCombos(block []int) {
 	})
 	live := l.liveness(block)
 	l.combos, l.inCombo = map[int]*combo{}, map[int]bool{}
-	var kept []*combo
+	kept := map[int]*combo{} // by first pc
+	var leaders []int        // of groups, in order
+	if l.jumper {
+		for gf := range l.last {
+			leaders = append(leaders, gf)
+		}
+		sort.Ints(leaders)
+	}
 	for _, c := range cands {
-		if l.keep(c, live, kept) {
-			kept = append(kept, c)
+		if l.keep(c, live, kept, leaders) {
+			kept[c.first] = c
 			for pc := c.first; pc <= c.last; pc++ {
 				l.inCombo[pc] = true
 			}
@@ -339,6 +385,10 @@ func (l *lowerer) symStep(regs *[11]sym, pc int, ins isa.Instruction) *combo {
 			opaque(d)
 			return nil
 		}
+		if len(v.pcs) >= maxComboPCs {
+			opaque(d)
+			return nil
+		}
 		v.pcs = append(append([]int(nil), v.pcs...), pc)
 		regs[d] = v
 		return l.complete(v, d)
@@ -391,6 +441,9 @@ func (l *lowerer) complete(v sym, d uint8) *combo {
 	}
 	pcs := append([]int(nil), v.pcs...)
 	sort.Ints(pcs)
+	if pcs[len(pcs)-1]-pcs[0] > maxComboRange {
+		return nil
+	}
 	return &combo{first: pcs[0], last: pcs[len(pcs)-1], pcs: pcs, dst: d, base: v.base, off: off, size: size, be: be && !le}
 }
 
@@ -402,7 +455,7 @@ func (l *lowerer) complete(v sym, d uint8) *combo {
 // The liveness of the original program still over-approximates after c:
 // a combination removes reads, and adds one of its base, which no other
 // instruction in its range writes. Other overlaps are refused.
-func (l *lowerer) keep(c *combo, live []uint16, kept []*combo) bool {
+func (l *lowerer) keep(c *combo, live []uint16, kept map[int]*combo, leaders []int) bool {
 	p := l.p
 	in := map[int]bool{}
 	for _, pc := range c.pcs {
@@ -410,7 +463,11 @@ func (l *lowerer) keep(c *combo, live []uint16, kept []*combo) bool {
 	}
 	var inner, outer []*combo
 	removed := map[int]*combo{} // instructions of nested combinations, by pc
-	for _, k := range kept {
+	for first := max(c.first-maxComboRange, 0); first <= c.last; first++ {
+		k := kept[first]
+		if k == nil {
+			continue
+		}
 		switch {
 		case k.last < c.first || k.first > c.last:
 			continue
@@ -428,20 +485,17 @@ func (l *lowerer) keep(c *combo, live []uint16, kept []*combo) bool {
 			removed[pc] = k
 		}
 	}
-	// Groups with slow copies (GroupJumper): the range starts in at most
-	// one span, and none starts inside. (Without, members inside would be
-	// Grouped accesses, which may fault, and c has its own copy.)
+	// Groups with slow copies (GroupJumper; leaders lists them): the range
+	// starts in at most one span, and none starts inside. (Without, members
+	// inside would be Grouped accesses, which may fault, and c has its own
+	// copy.)
 	owner := -1
-	for gf, gl := range l.last {
-		if !l.jumper {
-			break
-		}
-		if gf > c.first && gf <= c.last {
-			return false
-		}
-		if gf <= c.first && c.first <= gl {
-			owner = gf
-		}
+	i := sort.SearchInts(leaders, c.first+1) // the first leader after c.first
+	if i < len(leaders) && leaders[i] <= c.last {
+		return false
+	}
+	if i > 0 && l.last[leaders[i-1]] >= c.first {
+		owner = leaders[i-1]
 	}
 	var g *Group // the group whose check precedes the range
 	if owner >= 0 {

@@ -238,6 +238,39 @@ add %r0, %r3
 add %r5, 1
 jlt %r5, 3, loop
 ` + tail, false, nil},
+	{"intermediate r2 at exit, no local calls", `stb [%r10-8], 1
+stb [%r10-7], 2
+ldxb %r0, [%r10-8]
+ldxb %r2, [%r10-7]
+lsh %r2, 8
+or %r0, %r2
+exit
+`, false, []wideLoad{{5, 0, 2, false, Frame}}},
+	{"intermediate r2 at a function's exit", `call local f
+add %r0, %r2
+exit
+f:
+stb [%r10-8], 1
+stb [%r10-7], 2
+ldxb %r0, [%r10-8]
+ldxb %r2, [%r10-7]
+lsh %r2, 8
+or %r0, %r2
+exit
+`, false, nil},
+	{"intermediate r6 at a function's exit", `mov %r6, 7
+call local f
+add %r0, %r6
+exit
+f:
+stb [%r10-8], 1
+stb [%r10-7], 2
+ldxb %r0, [%r10-8]
+ldxb %r6, [%r10-7]
+lsh %r6, 8
+or %r0, %r6
+exit
+`, false, []wideLoad{{9, 0, 2, false, Frame}}},
 	{"base changed in between", provenHead + `ldxb %r3, [%r1+0]
 add %r1, 1
 ldxb %r4, [%r1+0]
