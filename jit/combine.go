@@ -44,9 +44,6 @@ type combo struct {
 	inGroup, nested bool
 }
 
-// noCombine disables load combining (tests compare with and without).
-var noCombine = false
-
 // Bounds that keep the analysis linear on any program: the instructions
 // of one expression, and the range of a combination (clang keeps the
 // loads of a field close).
@@ -267,7 +264,7 @@ func (l *lowerer) liveness(block []int) []uint16 {
 // Larger combinations are preferred, and combinations do not overlap.
 func (l *lowerer) findCombos(block []int) {
 	lc, ok := l.be.(LoadCombiner)
-	if !ok || !lc.CombinesLoads() || noCombine {
+	if !ok || !lc.CombinesLoads() {
 		return
 	}
 	p := l.p
