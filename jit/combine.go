@@ -261,7 +261,8 @@ func (l *lowerer) liveness(block []int) []uint16 {
 //     overlapping a group's span starts inside it and no group starts in
 //     (first, last].
 //
-// Larger combinations are preferred, and combinations do not overlap.
+// Larger combinations are preferred; combinations may nest (see keep),
+// not otherwise overlap.
 func (l *lowerer) findCombos(block []int) {
 	lc, ok := l.be.(LoadCombiner)
 	if !ok || !lc.CombinesLoads() {
