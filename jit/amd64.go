@@ -849,11 +849,10 @@ func (b *amd64Backend) Load(ac Access, dst uint8, signed bool) {
 	a.Load(d, m, ac.Size, false)
 	switch ac.Size {
 	case 2:
+		// The load zero-extended d; rol of its low 16 bits keeps that.
 		a.Rol16(d)
 		if signed {
 			a.Movsx(true, d, d, 16)
-		} else {
-			a.Movzx(d, d, 16)
 		}
 	case 4:
 		a.Bswap(false, d)
@@ -1058,3 +1057,6 @@ func (b *amd64Backend) Return(pc int) {
 	b.Bind(done)
 	b.ExitToGo(ExitDone, pc, Imm(0), NoLabel)
 }
+
+// CombinesLoads implements LoadCombiner.
+func (b *amd64Backend) CombinesLoads() bool { return true }

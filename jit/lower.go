@@ -52,6 +52,10 @@ type lowerer struct {
 	last   map[int]int
 	slowPC map[int]Label
 	slow   bool
+	// combos[pc] is the combined load pc belongs to (see combine.go);
+	// inCombo[pc]: pc lies in the range of one.
+	combos  map[int]*combo
+	inCombo map[int]bool
 }
 
 // lower compiles p for be. A pinner backend is told which registers the
@@ -370,7 +374,8 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 		l.findGroups(c.block, target)
 		_, l.jumper = be.(GroupJumper)
 	}
-	var slowCopies []int // leaders of groups whose slow copy is due
+	l.findCombos(c.block) // may extend groups' spans
+	var slowCopies []int  // leaders of groups whose slow copy is due
 	if l.jumper {
 		l.slowPC = map[int]Label{}
 		for first, last := range l.last {
@@ -414,6 +419,12 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 		if pc == skip {
 			continue
 		}
+		if cb := l.combos[pc]; cb != nil {
+			if pc == cb.last {
+				be.Load(cb.a, cb.dst, false)
+			}
+			continue
+		}
 		if d, s, src, ok := l.fusable(pc, c.block); ok {
 			be.(movAdder).MovAdd(d, s, src)
 			skip = pc + 1
@@ -451,6 +462,24 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 			}
 		}
 		be.Jump(l.labels[last+p[last].Slots()])
+	}
+	// A callback into a combined load outside groups' spans runs the
+	// original instructions up to its end.
+	for pc := 0; pc < n; pc++ {
+		cb := l.combos[pc]
+		if cb == nil || cb.first != pc || cb.inGroup || cb.nested {
+			continue
+		}
+		for q := cb.first + 1; q <= cb.last; q++ {
+			if p.IsContinuation(q) {
+				continue
+			}
+			c.callOff[q] = be.Offset()
+			if err := l.insn(q); err != nil {
+				return nil, err
+			}
+		}
+		be.Jump(l.labels[cb.last+1])
 	}
 	l.slow = false
 	// A callback into the second instruction of a fused pair runs it alone.
@@ -508,6 +537,9 @@ func (l *lowerer) fusable(pc int, block []int) (d, s uint8, src Operand, ok bool
 		return 0, 0, Operand{}, false
 	}
 	if _, in := l.slowPC[pc+1]; in {
+		return 0, 0, Operand{}, false
+	}
+	if l.inCombo[pc] || l.inCombo[pc+1] {
 		return 0, 0, Operand{}, false
 	}
 	mov, add := l.p[pc], l.p[pc+1]
