@@ -154,7 +154,7 @@ func TestCombineDiff(t *testing.T) {
 		if i%3 == 2 {
 			order = binary.BigEndian
 		}
-		why, ok := diffOne(p, mem, order, variant(i, i/3, i/7))
+		why, ok, _ := diffOne(p, mem, order, variant(i, i/3, i/7))
 		if !ok {
 			t.Fatalf("program %d does not load:\n%s", i, listing(p))
 		}
@@ -183,7 +183,7 @@ func FuzzCombine(f *testing.F) {
 		if len(b) > 0 && b[0]&1 == 1 {
 			order = binary.BigEndian
 		}
-		why, ok := diffOne(p, mem, order, variant(len(b), len(b)/3, len(b)/7))
+		why, ok, _ := diffOne(p, mem, order, variant(len(b), len(b)/3, len(b)/7))
 		if !ok {
 			t.Fatalf("does not load:\n%s", listing(p))
 		}

@@ -32,6 +32,16 @@ func (r *recBackend) Load(a Access, dst uint8, signed bool) {
 	r.amd64Backend.Load(a, dst, signed)
 }
 
+// repin forgets the loads of a first lowering that is lowered again with
+// pins.
+func (r *recBackend) repin(weight func(off int) uint64) bool {
+	if r.amd64Backend.repin(weight) {
+		r.wide = nil
+		return true
+	}
+	return false
+}
+
 // lowerRec lowers src (loaded with opts) for amd64 and returns the wide
 // loads of combined byte loads (the sources use no other wide loads) and
 // the code.
