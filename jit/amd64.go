@@ -3,6 +3,7 @@ package jit
 import (
 	"fmt"
 	"math/bits"
+	"sort"
 
 	"github.com/iovm/iovm/isa"
 	x "github.com/iovm/iovm/jit/amd64"
@@ -27,6 +28,14 @@ import (
 //	[rsp+56] host base of the current access group (Grouper), 0 if its check failed
 //	[rsp+128] state.cache (see fillCache): region deltas and permissions,
 //	          bounds of the speculated regions (Spec), copied at entry
+//
+// Pinning: the host registers of eBPF registers the program never uses
+// (usedRegs) hold the cache words its code reads most, loops weighted
+// (repin), instead of the frame: a proven access adds the pinned delta in
+// its address, a speculated check compares with pinned limits. Entry stubs
+// load them from state.cache at every entry (Go may have changed the
+// region table meanwhile), nothing else writes them, and local calls
+// neither save nor restore them.
 //
 // rsp and rbp are never changed (the Go runtime's unwinder and profiler may
 // look at them when a signal lands in native code); nothing is pushed.
@@ -53,24 +62,39 @@ const amd64Frame = 592
 
 var _ [amd64Frame + 8 - fCache - 8*cacheLen]struct{} // the cache fits
 
-// limSlot returns the frame offset of the limit of Spec sp for accesses
-// of n bytes (rounded up to a power of two, at most 1<<(limSizes-1)) in
+// limWord returns the cache word of the limit of Spec sp for accesses of
+// n bytes (rounded up to a power of two, at most 1<<(limSizes-1)) in
 // direction dir (limR, limW, limRW).
-func (b *amd64Backend) limSlot(sp Spec, dir, n int) int32 {
-	return b.specSlot(sp, csLim+dir*limSizes+bits.Len(uint(n-1)))
+func limWord(sp Spec, dir, n int) int {
+	return specWord(sp, csLim+dir*limSizes+bits.Len(uint(n-1)))
 }
 
-// cslot returns the frame offset of word i of state.cache, which the entry
-// stub then copies.
-func (b *amd64Backend) cslot(i int) int32 {
+// specWord returns the cache word of field f (cs*) of the cache of Spec sp.
+func specWord(sp Spec, f int) int { return cSpec + int(sp-1)*cSpecLen + f }
+
+// word returns where the code reads word i of state.cache: its pinned
+// register, or else (r is 0) its frame slot, which the entry stub then
+// copies. It counts the read for repin.
+func (b *amd64Backend) word(i int) (r x.Reg, m x.Mem) {
+	b.reads = append(b.reads, wordRead{b.a.Len(), i})
+	if r = b.pin[i]; r != 0 {
+		return r, x.Mem{}
+	}
 	b.used[i] = true
-	return fCache + 8*int32(i)
+	return 0, fm(fCache + 8*int32(i))
 }
 
-// specSlot returns the frame offset of field f (cs*) of the cache of Spec sp.
-func (b *amd64Backend) specSlot(sp Spec, f int) int32 {
-	return b.cslot(cSpec + int(sp-1)*cSpecLen + f)
+// cacheOp emits op dst, word i of the cache (64 bits).
+func (b *amd64Backend) cacheOp(op x.ALU, dst x.Reg, i int) {
+	if r, m := b.word(i); r != 0 {
+		b.a.ALURR(op, true, dst, r)
+	} else {
+		b.a.ALURM(op, true, dst, m)
+	}
 }
+
+// wordRead is a read of cache word i at code offset off.
+type wordRead struct{ off, i int }
 
 type fixup struct {
 	pos int
@@ -95,7 +119,13 @@ type amd64Backend struct {
 	// lowering guarantees no jump lands inside a group's span.
 	raxBase bool
 	entry   Label          // the entry stub proper, emitted last
-	used    [cacheLen]bool // words of state.cache the code reads
+	used    [cacheLen]bool // words of state.cache the code reads from the frame
+	// free: the host registers of eBPF registers the program never uses
+	// (setFree); pin[i], if not 0, is the one holding cache word i. Begin
+	// keeps both for the lowering after repin.
+	free  []x.Reg
+	pin   [cacheLen]x.Reg
+	reads []wordRead // reads of cache words in this lowering
 	// groups records, per group check, where it stores the saved base;
 	// Finish turns the stores of groups no member reloads into NOPs.
 	groups []*groupRec
@@ -120,7 +150,7 @@ func (b *amd64Backend) saveGroup(rec *groupRec) {
 func (b *amd64Backend) Arch() string { return "amd64" }
 
 func (b *amd64Backend) Begin(cfg *Config) {
-	*b = amd64Backend{cfg: cfg}
+	*b = amd64Backend{cfg: cfg, free: b.free, pin: b.pin}
 	b.exit = b.NewLabel()
 	b.entry = b.NewLabel()
 	b.startL, b.pc0 = b.NewLabel(), b.NewLabel()
@@ -168,8 +198,64 @@ func (b *amd64Backend) Finish() ([]byte, error) {
 }
 
 func (b *amd64Backend) usesCache() bool {
-	for _, u := range b.used {
-		if u {
+	for i, u := range b.used {
+		if u || b.pin[i] != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// setFree implements pinner.
+func (b *amd64Backend) setFree(free uint16) {
+	b.free, b.pin = nil, [cacheLen]x.Reg{}
+	for r := range amd64Regs {
+		if free&(1<<r) != 0 {
+			b.free = append(b.free, amd64Regs[r])
+		}
+	}
+}
+
+// repin implements pinner: it gives the free registers to the cache words
+// read most (weighted).
+func (b *amd64Backend) repin(weigh func(off int) uint64) bool {
+	if len(b.free) == 0 || len(b.reads) == 0 {
+		return false
+	}
+	var weight [cacheLen]uint64
+	for _, r := range b.reads {
+		weight[r.i] += weigh(r.off)
+	}
+	order := make([]int, 0, cacheLen)
+	for i, w := range weight {
+		if w > 0 {
+			order = append(order, i)
+		}
+	}
+	sort.SliceStable(order, func(i, j int) bool { return weight[order[i]] > weight[order[j]] })
+	b.pin = [cacheLen]x.Reg{}
+	for k, i := range order[:min(len(order), len(b.free))] {
+		b.pin[i] = b.free[k]
+	}
+	return true
+}
+
+// pinned returns the cache word host register r holds, if any.
+func (b *amd64Backend) pinned(r x.Reg) (int, bool) {
+	for i, p := range b.pin {
+		if p == r && r != 0 {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// dead reports whether host register r is that of an eBPF register the
+// program never uses: entries need not load it, exits and local calls
+// need not save it (unless pinned, it holds nothing).
+func (b *amd64Backend) dead(r x.Reg) bool {
+	for _, f := range b.free {
+		if f == r {
 			return true
 		}
 	}
@@ -218,6 +304,13 @@ func (b *amd64Backend) emitEntry(start bool) {
 		}
 	}
 	for i, r := range amd64Regs {
+		if w, ok := b.pinned(r); ok {
+			a.Load(r, x.M(x.RAX, int32(stCache+8*w)), 8, false)
+			continue
+		}
+		if b.dead(r) {
+			continue
+		}
 		if start && i != 1 && i != 2 {
 			a.ALURR(x.XOR, false, r, r)
 			continue
@@ -246,7 +339,9 @@ func (b *amd64Backend) emitExit() {
 	a.Load(x.RCX, fm(fAux), 8, false)
 	a.Store(x.M(x.RAX, stAux), x.RCX, 8)
 	for i, r := range amd64Regs {
-		a.Store(x.M(x.RAX, int32(stRegs+8*i)), r, 8)
+		if !b.dead(r) {
+			a.Store(x.M(x.RAX, int32(stRegs+8*i)), r, 8)
+		}
 	}
 	a.Load(x.RCX, fm(fR10), 8, false)
 	a.Store(x.M(x.RAX, stRegs+80), x.RCX, 8)
@@ -545,12 +640,20 @@ func (b *amd64Backend) addr(ac Access, atomic bool) x.Mem {
 		// host = addr + delta of the region (the verifier proved the id
 		// and the bounds).
 		if ac.Mode == WriteChecked {
-			a.TestMI8(fm(b.cslot(cPerm+int(ac.Region)-vm.RegionInput)), uint8(vm.PermWrite))
+			if r, m := b.word(cPerm + int(ac.Region) - vm.RegionInput); r != 0 {
+				a.TestRI(false, r, int32(vm.PermWrite))
+			} else {
+				a.TestMI8(m, uint8(vm.PermWrite))
+			}
 			b.jcc(x.CondE, ac.Fault)
 		}
 		base := b.read(ac.Base, x.RDX)
-		a.Load(x.RAX, fm(b.cslot(cDelta+int(ac.Region)-vm.RegionStack)), 8, false)
-		return x.MI(x.RAX, base, 1, int32(ac.Off))
+		d, m := b.word(cDelta + int(ac.Region) - vm.RegionStack)
+		if d == 0 {
+			a.Load(x.RAX, m, 8, false)
+			d = x.RAX
+		}
+		return x.MI(d, base, 1, int32(ac.Off))
 	}
 	if ac.Mode == Checked && ac.Spec != SpecNone && !atomic {
 		// The guessed region first: off = addr - id<<32 is below the
@@ -559,14 +662,14 @@ func (b *amd64Backend) addr(ac Access, atomic bool) x.Mem {
 		slow, join := b.NewLabel(), b.NewLabel()
 		base := b.read(ac.Base, x.RAX)
 		a.Lea(x.RAX, x.M(base, int32(ac.Off)))
-		a.ALURM(x.SUB, true, x.RAX, fm(b.specSlot(ac.Spec, csBase)))
+		b.cacheOp(x.SUB, x.RAX, specWord(ac.Spec, csBase))
 		dir := limR
 		if ac.Write {
 			dir = limW
 		}
-		a.ALURM(x.CMP, true, x.RAX, fm(b.limSlot(ac.Spec, dir, ac.Size)))
+		b.cacheOp(x.CMP, x.RAX, limWord(ac.Spec, dir, ac.Size))
 		b.jcc(x.CondAE, slow)
-		a.ALURM(x.ADD, true, x.RAX, fm(b.specSlot(ac.Spec, csData)))
+		b.cacheOp(x.ADD, x.RAX, specWord(ac.Spec, csData))
 		b.Bind(join)
 		b.later = append(b.later, func() {
 			b.Bind(slow)
@@ -648,19 +751,19 @@ func (b *amd64Backend) groupCheck(g Group, fail Label, rec *groupRec) {
 		full, done := b.NewLabel(), b.NewLabel()
 		base := b.read(g.Base, x.RAX)
 		a.Lea(x.RAX, x.M(base, int32(g.MinOff)))
-		a.ALURM(x.SUB, true, x.RAX, fm(b.specSlot(g.Spec, csBase)))
+		b.cacheOp(x.SUB, x.RAX, specWord(g.Spec, csBase))
 		if g.Span <= 1<<(limSizes-1) {
 			// The limit of the power of two at least Span: near the
 			// region's end this may send a valid group to the full check.
-			a.ALURM(x.CMP, true, x.RAX, fm(b.limSlot(g.Spec, dir, g.Span)))
+			b.cacheOp(x.CMP, x.RAX, limWord(g.Spec, dir, g.Span))
 			b.jcc(x.CondAE, full)
 		} else {
 			b.jcc(x.CondB, full)
 			a.Lea(x.RDX, x.M(x.RAX, int32(g.Span)))
-			a.ALURM(x.CMP, true, x.RDX, fm(b.specSlot(g.Spec, csLenR+dir)))
+			b.cacheOp(x.CMP, x.RDX, specWord(g.Spec, csLenR+dir))
 			b.jcc(x.CondA, full)
 		}
-		a.ALURM(x.ADD, true, x.RAX, fm(b.specSlot(g.Spec, csData)))
+		b.cacheOp(x.ADD, x.RAX, specWord(g.Spec, csData))
 		b.saveGroup(rec)
 		b.Bind(done)
 		b.later = append(b.later, func() {
@@ -747,11 +850,10 @@ func (b *amd64Backend) Load(ac Access, dst uint8, signed bool) {
 	a.Load(d, m, ac.Size, false)
 	switch ac.Size {
 	case 2:
+		// The load zero-extended d; rol of its low 16 bits keeps that.
 		a.Rol16(d)
 		if signed {
 			a.Movsx(true, d, d, 16)
-		} else {
-			a.Movzx(d, d, 16)
 		}
 	case 4:
 		a.Bswap(false, d)
@@ -905,7 +1007,9 @@ func (b *amd64Backend) CallLocal(pc int, target Label) {
 		a.ShiftRI(x.SHL, true, x.RCX, 6)
 		a.ALURM(x.ADD, true, x.RCX, x.M(x.RAX, stFrames))
 		for i := 0; i < 4; i++ {
-			a.Store(x.M(x.RCX, int32(frR6+8*i)), reg(uint8(6+i)), 8)
+			if !b.dead(reg(uint8(6 + i))) {
+				a.Store(x.M(x.RCX, int32(frR6+8*i)), reg(uint8(6+i)), 8)
+			}
 		}
 		ret := b.NewLabel()
 		b.fix(a.LeaRIP(x.RDX), ret)
@@ -942,7 +1046,9 @@ func (b *amd64Backend) Return(pc int) {
 	a.ShiftRI(x.SHL, true, x.RCX, 6)
 	a.ALURM(x.ADD, true, x.RCX, x.M(x.RAX, stFrames))
 	for i := 0; i < 4; i++ {
-		a.Load(reg(uint8(6+i)), x.M(x.RCX, int32(frR6+8*i)), 8, false)
+		if !b.dead(reg(uint8(6 + i))) { // a pinned value may have changed since the call
+			a.Load(reg(uint8(6+i)), x.M(x.RCX, int32(frR6+8*i)), 8, false)
+		}
 	}
 	for _, f := range [2][2]int32{{fR10, frR10}, {fHostFP, frHostFP}} {
 		a.Load(x.RDX, x.M(x.RCX, f[1]), 8, false)
@@ -952,3 +1058,6 @@ func (b *amd64Backend) Return(pc int) {
 	b.Bind(done)
 	b.ExitToGo(ExitDone, pc, Imm(0), NoLabel)
 }
+
+// CombinesLoads implements LoadCombiner.
+func (b *amd64Backend) CombinesLoads() bool { return true }

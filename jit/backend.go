@@ -196,6 +196,8 @@ type Config struct {
 //     table from the state and jumps to state.resume.
 //   - To leave, native code stores r0..r10, the counter, reason, pc, aux
 //     and resume address into the state and returns to the trampoline.
+//     (Registers the program never uses, usedRegs, may be neither loaded
+//     nor stored.)
 //     The Go loop (run.go) acts on the reason and re-enters at
 //     state.resume when the run goes on. Native code never calls Go.
 //   - eBPF registers live in host registers or in the state; the stack

@@ -2,6 +2,7 @@ package jit_test
 
 import (
 	"encoding/binary"
+	"errors"
 	"flag"
 	"math/rand"
 	"testing"
@@ -66,13 +67,27 @@ const genMemSize = 64
 // genProgram generates a valid program: random arithmetic, memory accesses
 // around the input and the stack, forward and backward jumps, helper and
 // local calls, atomics. r6 holds the input pointer, r7 a stack pointer.
-func genProgram(s *byteSource) isa.Program {
+// With few, r8 and r9 are never used, r4 and r5 only implicitly (the
+// amd64 backend pins per-run values in the host registers of unused ones) and the program first exits unless the
+// input has genMemSize bytes, so that the verifier proves the accesses
+// through r6 in bounds (Proven loads, WriteChecked stores).
+func genProgram(s *byteSource, few bool) isa.Program {
 	var items []genItem
 	add := func(ins isa.Instruction) { items = append(items, genItem{ins: ins, target: -1}) }
 	scalar := []uint8{0, 1, 2, 3, 4, 5, 8, 9}
 	anyReg := []uint8{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+	if few {
+		scalar = scalar[:4] // r4 and r5 only if a helper call or legacy load implies them
+		anyReg = []uint8{0, 1, 2, 3, 6, 7, 10}
+	}
 	pick := func(rs []uint8) uint8 { return rs[s.intn(len(rs))] }
 
+	if few {
+		add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUMov), Dst: 0})
+		add(isa.Instruction{Opcode: uint8(isa.ClassJMP) | uint8(isa.JumpJGE), Dst: 2, Imm: genMemSize, Offset: 1})
+		add(isa.Instruction{Opcode: isa.OpExit})
+	}
+	first := len(items) + 3 // jumps land after the set-up of r6 and r7
 	add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUMov) | uint8(isa.SrcX), Dst: 6, Src: 1})
 	add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUMov) | uint8(isa.SrcX), Dst: 7, Src: 10})
 	add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUAdd), Dst: 7, Imm: -int64(8 * (1 + s.intn(32)))})
@@ -230,8 +245,8 @@ func genProgram(s *byteSource) isa.Program {
 				if t > end-1 {
 					t = end - 1
 				}
-				if t < 3 {
-					t = 3
+				if t < first {
+					t = first
 				}
 			}
 			rel := int64(slot[t] - slot[i] - 1)
@@ -261,24 +276,24 @@ type diffVariant struct {
 	yield    uint64 // jit.Options.YieldEvery (0: default): exits to Go and resumes at block starts
 }
 
-// diffOne runs p on both engines; it returns "" when they agree, and
-// whether the program loaded.
-func diffOne(p isa.Program, mem []byte, order binary.ByteOrder, v diffVariant) (string, bool) {
+// diffOne runs p on both engines; it returns "" when they agree, whether
+// the program loaded, and the JIT's error.
+func diffOne(p isa.Program, mem []byte, order binary.ByteOrder, v diffVariant) (string, bool, error) {
 	opts := &vm.Options{Helpers: diffHelpers(), Order: order}
 	vp, err := vm.Load(p, opts)
 	if err != nil {
-		return "", false
+		return "", false, nil
 	}
 	jp, err := jit.Compile(vp, &jit.Options{Blind: v.blind, YieldEvery: v.yield})
 	if err != nil {
-		return "compile: " + err.Error(), true
+		return "compile: " + err.Error(), true, nil
 	}
 	defer jp.Close()
 	m1 := append([]byte(nil), mem...)
 	m2 := append([]byte(nil), mem...)
 	r1, e1 := vp.Run(&vm.Env{Mem: m1, MemReadOnly: v.readOnly, Budget: 5000})
 	r2, e2 := jp.Run(&vm.Env{Mem: m2, MemReadOnly: v.readOnly, Budget: 5000})
-	return differ(r1, e1, r2, e2, m1, m2), true
+	return differ(r1, e1, r2, e2, m1, m2), true, e2
 }
 
 // variant derives a run variant from three choices.
@@ -288,6 +303,59 @@ func variant(a, b, c int) diffVariant {
 		v.yield = uint64(1 + c%13)
 	}
 	return v
+}
+
+// pinCoverage counts the generated programs whose amd64 code keeps
+// per-run values in registers, by what else they do.
+type pinCoverage struct {
+	delta, perm, spec                         int // programs pinning each kind
+	helper, local, yield, readOnly, bigEndian int // programs pinning something that also do this
+	fault, budget                             int // ... that end with a fault, or out of budget
+}
+
+func (c *pinCoverage) add(t *testing.T, p isa.Program, order binary.ByteOrder, v diffVariant, runErr error) {
+	vp, err := vm.Load(p, &vm.Options{Helpers: diffHelpers(), Order: order})
+	if err != nil {
+		return
+	}
+	d, pe, sp, writes, err := jit.AMD64Pins(vp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(writes) > 0 {
+		t.Fatalf("amd64 code writes pinned registers: %v\n%s", writes, listing(p))
+	}
+	if d+pe+sp == 0 {
+		return
+	}
+	c.delta += min(d, 1)
+	c.perm += min(pe, 1)
+	c.spec += min(sp, 1)
+	var helper, local bool
+	for _, ins := range p {
+		helper = helper || ins.Opcode == isa.OpCall && ins.Src != isa.CallLocal
+		local = local || ins.Opcode == isa.OpCall && ins.Src == isa.CallLocal
+	}
+	var ve *vm.Error
+	errors.As(runErr, &ve)
+	for k, on := range map[*int]bool{&c.helper: helper, &c.local: local, &c.yield: v.yield != 0, &c.readOnly: v.readOnly && pe > 0, &c.bigEndian: order == binary.BigEndian,
+		&c.fault: ve != nil && ve.Kind == vm.KindFault, &c.budget: ve != nil && ve.Kind == vm.KindBudget} {
+		if on {
+			*k++
+		}
+	}
+}
+
+// check fails unless every kind of pin and every path out of and back
+// into native code was seen with pins.
+func (c *pinCoverage) check(t *testing.T) {
+	t.Logf("pinning: %+v", *c)
+	for name, k := range map[string]int{"delta": c.delta, "perm": c.perm, "spec": c.spec, "helper": c.helper, "local": c.local,
+		"yield": c.yield, "read-only": c.readOnly, "big-endian": c.bigEndian, "a fault": c.fault, "budget exhaustion": c.budget} {
+		if k == 0 {
+			t.Errorf("no generated program pins registers with %s", name)
+		}
+	}
 }
 
 func diffHelpers() *vm.Helpers {
@@ -319,17 +387,23 @@ func TestDiff(t *testing.T) {
 	}
 	r := rand.New(rand.NewSource(1))
 	loaded := 0
+	var cov pinCoverage
 	for i := 0; i < n; i++ {
 		s := &byteSource{r: r}
-		p := genProgram(s)
+		few := i%3 == 2
+		p := genProgram(s, few)
 		mem := genMem(s)
 		order := binary.ByteOrder(binary.LittleEndian)
 		if i%4 == 3 {
 			order = binary.BigEndian
 		}
-		why, ok := diffOne(p, mem, order, variant(i, i/3, i/7))
+		v := variant(i, i/3, i/7)
+		why, ok, err := diffOne(p, mem, order, v)
 		if ok {
 			loaded++
+			if few {
+				cov.add(t, p, order, v, err)
+			}
 		}
 		if why != "" {
 			t.Fatalf("program %d (%v) disagrees:\n%s\n%s", i, order, why, listing(p))
@@ -339,6 +413,7 @@ func TestDiff(t *testing.T) {
 		t.Errorf("only %d of %d generated programs loaded", loaded, n)
 	}
 	t.Logf("%d of %d programs loaded and agree", loaded, n)
+	cov.check(t)
 }
 
 // FuzzDiff checks that the interpreter and the JIT agree on programs
@@ -351,7 +426,7 @@ func FuzzDiff(f *testing.F) {
 	f.Add([]byte("differential fuzzing of the jit"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s := &byteSource{b: b}
-		p := genProgram(s)
+		p := genProgram(s, len(b) > 0 && b[0]&2 != 0)
 		mem := genMem(s)
 		order := binary.ByteOrder(binary.LittleEndian)
 		if len(b) > 0 && b[0]&1 == 1 {
@@ -363,7 +438,7 @@ func FuzzDiff(f *testing.F) {
 				c[i] = int(b[i+1])
 			}
 		}
-		if why, _ := diffOne(p, mem, order, variant(c[0], c[1], c[2])); why != "" {
+		if why, _, _ := diffOne(p, mem, order, variant(c[0], c[1], c[2])); why != "" {
 			t.Fatalf("disagree:\n%s\n%s", why, listing(p))
 		}
 	})

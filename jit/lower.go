@@ -3,6 +3,7 @@ package jit
 import (
 	"fmt"
 	"math/bits"
+	"sort"
 
 	"github.com/iovm/iovm/isa"
 	"github.com/iovm/iovm/verifier"
@@ -51,10 +52,263 @@ type lowerer struct {
 	last   map[int]int
 	slowPC map[int]Label
 	slow   bool
+	// combos[pc] is the combined load pc belongs to (see combine.go);
+	// inCombo[pc]: pc lies in the range of one.
+	combos  map[int]*combo
+	inCombo map[int]bool
 }
 
-// lower compiles p for be.
+// lower compiles p for be. A pinner backend is told which registers the
+// program leaves free, and the program is lowered again when the backend
+// picked values to keep in them from the first code.
 func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code, error) {
+	pn, ok := be.(pinner)
+	if !ok {
+		return lowerOnce(be, p, facts, cfg)
+	}
+	pn.setFree(^usedRegs(p) & (1<<isa.R10 - 1))
+	c, err := lowerOnce(be, p, facts, cfg)
+	if err != nil {
+		return c, err
+	}
+	// A read weighs 8 times more per loop around it, at most 8^4.
+	var depth, offs, pcs []int // offs, pcs: the main code's pcs by offset
+	end := c.pcOff[len(p)]
+	weight := func(off int) uint64 {
+		if depth == nil {
+			depth = loopDepth(p, c.block)
+			for pc := 0; pc < len(p); pc++ {
+				if c.pcOff[pc] >= 0 {
+					offs, pcs = append(offs, c.pcOff[pc]), append(pcs, pc)
+				}
+			}
+		}
+		i := sort.SearchInts(offs, off+1) - 1
+		if off >= end || i < 0 {
+			return 1 // stubs and slow paths
+		}
+		return 1 << (3 * min(depth[pcs[i]], 4))
+	}
+	if !pn.repin(weight) {
+		return c, err
+	}
+	return lowerOnce(be, p, facts, cfg)
+}
+
+// pinner is implemented by backends that keep per-run values in the host
+// registers of eBPF registers the program never uses.
+type pinner interface {
+	// setFree gives the eBPF registers r0..r9 the program never uses (bit
+	// r), before the first lowering; it drops earlier pins.
+	setFree(free uint16)
+	// repin chooses the values to pin from the code just generated, where
+	// the code at offset off runs about weight(off) times more often than
+	// code outside loops; true asks for a lowering with them.
+	repin(weight func(off int) uint64) bool
+}
+
+// usedRegs returns the eBPF registers r0..r9 that p may read or write
+// (bit r), explicitly or implicitly. Helper calls read r1..r5 and write
+// r0..r5; local calls pass r1..r5 and return r0 (the backends save only
+// the callee-saved registers the program uses); exits read r0; legacy
+// packet loads write r0 (and clobber r1..r5 in Linux). A register field
+// that is not a register (lddw's pseudo source, a call's kind) is not
+// counted; others are, even where the opcode ignores them.
+func usedRegs(p isa.Program) uint16 {
+	m := uint16(1) // r0: the result
+	for pc, ins := range p {
+		if p.IsContinuation(pc) {
+			continue
+		}
+		m |= 1 << (ins.Dst & 15)
+		call := ins.Opcode == isa.OpCall || ins.Opcode == isa.OpCallX
+		if !call && ins.Opcode != isa.OpExit && ins.Opcode != isa.OpLDDW {
+			m |= 1 << (ins.Src & 15)
+		}
+		if call || ins.Class() == isa.ClassLD && ins.Opcode != isa.OpLDDW {
+			m |= 1<<6 - 1
+		}
+	}
+	return m & (1<<isa.R10 - 1)
+}
+
+// maxLoopBlocks bounds the programs loopDepth analyses (it is quadratic at
+// worst).
+const maxLoopBlocks = 4096
+
+// loopDepth returns, for each pc, the number of natural loops it is in
+// (a loop: the blocks that reach a back edge's source without passing
+// its target, the header, which dominates the source; back edges to one
+// header make one loop), from the basic blocks (block[pc]: size of the
+// block starting at pc). Local calls do not enter their callee here; each
+// callee is a root. All 0 beyond maxLoopBlocks blocks.
+func loopDepth(p isa.Program, block []int) []int {
+	n := len(p)
+	depth := make([]int, n+1)
+	var starts []int
+	id := make([]int, n+1) // block of each pc
+	for pc := 0; pc < n; pc++ {
+		if block[pc] > 0 {
+			starts = append(starts, pc)
+		}
+		id[pc] = len(starts) - 1
+	}
+	nb := len(starts)
+	if nb == 0 || nb > maxLoopBlocks {
+		return depth
+	}
+	l := &lowerer{p: p}
+	succ := make([][]int, nb+1) // block nb: a virtual root
+	pred := make([][]int, nb+1)
+	edge := func(a, t int) {
+		if t >= 0 && t < n {
+			succ[a] = append(succ[a], id[t])
+			pred[id[t]] = append(pred[id[t]], a)
+		}
+	}
+	edge(nb, 0)
+	for b, start := range starts {
+		end := n
+		if b+1 < nb {
+			end = starts[b+1]
+		}
+		last := end - 1
+		for last > start && p.IsContinuation(last) {
+			last--
+		}
+		ins := p[last]
+		next := last + ins.Slots()
+		switch {
+		case ins.Opcode == isa.OpExit:
+		case ins.Opcode == isa.OpCall && ins.Src == isa.CallLocal:
+			if t, ok := l.target(last); ok {
+				edge(nb, t)
+			}
+			edge(b, next)
+		case ins.Opcode == isa.OpCall || ins.Opcode == isa.OpCallX || !ins.Class().IsJump():
+			edge(b, next)
+		default:
+			t, ok := l.target(last)
+			if !ok {
+				break // exits with ExitInvalid
+			}
+			edge(b, t)
+			if ins.JumpOp() != isa.JumpJA {
+				edge(b, next)
+			}
+		}
+	}
+	// Reverse postorder from the root, then immediate dominators (Cooper,
+	// Harvey and Kennedy's iteration).
+	order := make([]int, nb+1) // rpo number of each block, -1 if unreached
+	for i := range order {
+		order[i] = -1
+	}
+	var post []int
+	seen := make([]bool, nb+1)
+	type frame struct{ b, i int }
+	stack := []frame{{nb, 0}}
+	seen[nb] = true
+	for len(stack) > 0 {
+		f := &stack[len(stack)-1]
+		if f.i < len(succ[f.b]) {
+			t := succ[f.b][f.i]
+			f.i++
+			if !seen[t] {
+				seen[t] = true
+				stack = append(stack, frame{t, 0})
+			}
+			continue
+		}
+		post = append(post, f.b)
+		stack = stack[:len(stack)-1]
+	}
+	rpo := make([]int, len(post))
+	for i, b := range post {
+		rpo[len(post)-1-i] = b
+		order[b] = len(post) - 1 - i
+	}
+	idom := make([]int, nb+1)
+	for i := range idom {
+		idom[i] = -1
+	}
+	idom[nb] = nb
+	for changed := true; changed; {
+		changed = false
+		for _, b := range rpo[1:] {
+			d := -1
+			for _, q := range pred[b] {
+				if idom[q] < 0 {
+					continue
+				}
+				if d < 0 {
+					d = q
+					continue
+				}
+				x, y := d, q
+				for x != y {
+					for order[x] > order[y] {
+						x = idom[x]
+					}
+					for order[y] > order[x] {
+						y = idom[y]
+					}
+				}
+				d = x
+			}
+			if d >= 0 && idom[b] != d {
+				idom[b] = d
+				changed = true
+			}
+		}
+	}
+	dominates := func(h, b int) bool {
+		for ; b != nb; b = idom[b] {
+			if b == h {
+				return true
+			}
+		}
+		return h == nb
+	}
+	in := make([]int, nb) // depth of each block
+	mark := make([]int, nb)
+	for h := 0; h < nb; h++ {
+		var work []int
+		for _, u := range pred[h] {
+			if u < nb && idom[u] >= 0 && dominates(h, u) {
+				work = append(work, u)
+			}
+		}
+		if len(work) == 0 {
+			continue
+		}
+		mark[h] = h + 1
+		in[h]++
+		for len(work) > 0 {
+			u := work[len(work)-1]
+			work = work[:len(work)-1]
+			if mark[u] == h+1 {
+				continue
+			}
+			mark[u] = h + 1
+			in[u]++
+			for _, q := range pred[u] {
+				if q < nb && mark[q] != h+1 {
+					work = append(work, q)
+				}
+			}
+		}
+	}
+	for pc := 0; pc < n; pc++ {
+		if id[pc] >= 0 {
+			depth[pc] = in[id[pc]]
+		}
+	}
+	return depth
+}
+
+// lowerOnce compiles p for be.
+func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code, error) {
 	n := len(p)
 	for _, ins := range p {
 		if ins.Opcode == isa.OpCall && ins.Src == isa.CallLocal {
@@ -120,7 +374,8 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 		l.findGroups(c.block, target)
 		_, l.jumper = be.(GroupJumper)
 	}
-	var slowCopies []int // leaders of groups whose slow copy is due
+	l.findCombos(c.block) // may extend groups' spans
+	var slowCopies []int  // leaders of groups whose slow copy is due
 	if l.jumper {
 		l.slowPC = map[int]Label{}
 		for first, last := range l.last {
@@ -160,6 +415,12 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 		if pc == skip {
 			continue
 		}
+		if cb := l.combos[pc]; cb != nil {
+			if pc == cb.last {
+				be.Load(cb.a, cb.dst, false)
+			}
+			continue
+		}
 		if d, s, src, ok := l.fusable(pc, c.block); ok {
 			be.(movAdder).MovAdd(d, s, src)
 			skip = pc + 1
@@ -197,6 +458,24 @@ func lower(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*code,
 			}
 		}
 		be.Jump(l.labels[last+p[last].Slots()])
+	}
+	// A callback into a combined load outside groups' spans runs the
+	// original instructions up to its end.
+	for pc := 0; pc < n; pc++ {
+		cb := l.combos[pc]
+		if cb == nil || cb.first != pc || cb.inGroup || cb.nested {
+			continue
+		}
+		for q := cb.first + 1; q <= cb.last; q++ {
+			if p.IsContinuation(q) {
+				continue
+			}
+			c.callOff[q] = be.Offset()
+			if err := l.insn(q); err != nil {
+				return nil, err
+			}
+		}
+		be.Jump(l.labels[cb.last+1])
 	}
 	l.slow = false
 	// A callback into the second instruction of a fused pair runs it alone.
@@ -258,6 +537,9 @@ func (l *lowerer) fusable(pc int, block []int) (d, s uint8, src Operand, ok bool
 		return 0, 0, Operand{}, false
 	}
 	if _, in := l.slowPC[pc+1]; in {
+		return 0, 0, Operand{}, false
+	}
+	if l.inCombo[pc] || l.inCombo[pc+1] {
 		return 0, 0, Operand{}, false
 	}
 	mov, add := l.p[pc], l.p[pc+1]

@@ -22,7 +22,8 @@ type state struct {
 	frames uint64     // &frameBuf[0]
 	entryR uint64     // region id of r1 at entry (the input or the context), for Spec
 	// cache holds per-entry values derived from the region table (see
-	// fillCache), which the amd64 entry stub copies into its frame.
+	// fillCache), which the amd64 entry stub copies into its frame or
+	// loads into the registers that pin them.
 	cache [cacheLen]uint64
 
 	frameBuf  []frameRec // Go-only from here on

@@ -1,0 +1,36 @@
+package jit
+
+import (
+	"encoding/binary"
+
+	"github.com/iovm/iovm/vm"
+)
+
+// AMD64Pins returns how many region deltas, permissions and speculation
+// bounds the amd64 backend keeps in registers for p, and the instructions
+// of its code that may write one of those registers outside the entry
+// stubs (there should be none).
+func AMD64Pins(p *vm.Program) (delta, perm, spec int, writes []string, err error) {
+	b := &amd64Backend{}
+	o := p.Options()
+	cfg := Config{StackSize: o.StackSize, MaxCallDepth: o.MaxCallDepth, BigEndian: o.Order == binary.BigEndian, Key: randKey}
+	c, err := lower(b, p.Resolved(), p.Facts(), cfg)
+	if err != nil {
+		return 0, 0, 0, nil, err
+	}
+	if writes, err = pinWrites(b, c.bytes); err != nil {
+		return 0, 0, 0, nil, err
+	}
+	for i, r := range b.pin {
+		switch {
+		case r == 0:
+		case i < cPerm:
+			delta++
+		case i < cSpec:
+			perm++
+		default:
+			spec++
+		}
+	}
+	return delta, perm, spec, writes, nil
+}
