@@ -272,8 +272,9 @@ func (b *amd64Backend) Entry() {
 	b.Bind(b.pc0)
 }
 
-// StartStub implements Starter.
-func (b *amd64Backend) StartStub() int { return b.start }
+// StartStub implements Starter: the stub itself, not the jump to it at
+// start, which saves a jump per run.
+func (b *amd64Backend) StartStub() int { return b.labels[b.startL] }
 
 // emitEntry emits an entry stub: the frame and the registers from the
 // state, then a jump to state.resume. The first entry of a run (start)
@@ -853,11 +854,10 @@ func (b *amd64Backend) Load(ac Access, dst uint8, signed bool) {
 	a.Load(d, m, ac.Size, false)
 	switch ac.Size {
 	case 2:
+		// The load zero-extended d; rol of its low 16 bits keeps that.
 		a.Rol16(d)
 		if signed {
 			a.Movsx(true, d, d, 16)
-		} else {
-			a.Movzx(d, d, 16)
 		}
 	case 4:
 		a.Bswap(false, d)
@@ -1062,3 +1062,6 @@ func (b *amd64Backend) Return(pc int) {
 	b.Bind(done)
 	b.ExitToGo(ExitDone, pc, Imm(0), NoLabel)
 }
+
+// CombinesLoads implements LoadCombiner.
+func (b *amd64Backend) CombinesLoads() bool { return true }

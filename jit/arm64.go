@@ -733,11 +733,10 @@ func (b *arm64Backend) Load(ac Access, dst uint8, signed bool) {
 	b.mem(1, width, d, h)
 	switch ac.Size {
 	case 2:
+		// The load zero-extended d; rev16 keeps the high half zero.
 		a.REV16(a64.W, d, d)
 		if signed {
 			a.SXTH(a64.X, d, d)
-		} else {
-			a.UXTH(d, d)
 		}
 	case 4:
 		a.REV(a64.W, d, d)
@@ -1067,3 +1066,7 @@ func (b *arm64Backend) Return(pc int) {
 	a.Bind(done)
 	b.ExitToGo(ExitDone, pc, Imm(0), NoLabel)
 }
+
+// CombinesLoads implements LoadCombiner: combinations of Proven and Frame
+// byte loads (grouped ones need a GroupJumper).
+func (b *arm64Backend) CombinesLoads() bool { return true }

@@ -90,7 +90,7 @@ type Grouper interface {
 // state, zeroes the other registers and does not read state.resume.
 // Without it, runs enter at offset 0.
 type Starter interface {
-	// StartStub returns the offset of that stub's entry (known after Entry).
+	// StartStub returns the offset of that stub's entry (known after Finish).
 	StartStub() int
 }
 

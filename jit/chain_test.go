@@ -128,7 +128,11 @@ func TestChainBudgets(t *testing.T) {
 				m1, m2 := make([]byte, n), make([]byte, n)
 				r1, e1 := vp.Run(&vm.Env{Mem: m1, Budget: budget})
 				r2, e2 := jp.Run(&vm.Env{Mem: m2, Budget: budget})
-				compare(t, fmt.Sprintf("yield %d, %d bytes, budget %d", yield, n, budget), r1, e1, r2, e2, m1, m2)
+				what := fmt.Sprintf("yield %d, %d bytes, budget %d", yield, n, budget)
+				compare(t, what, r1, e1, r2, e2, m1, m2)
+				if r1.Insns != r2.Insns {
+					t.Fatalf("%s: %d instructions, want %d", what, r2.Insns, r1.Insns)
+				}
 			}
 		}
 		jp.Close()
@@ -155,7 +159,11 @@ func TestChainCallback(t *testing.T) {
 				}
 				r1, e1 := vp.Run(&vm.Env{Mem: m1, Budget: budget})
 				r2, e2 := jp.Run(&vm.Env{Mem: m2, Budget: budget})
-				compare(t, fmt.Sprintf("callback to pc %d, %d bytes, budget %d", target, n, budget), r1, e1, r2, e2, m1, m2)
+				what := fmt.Sprintf("callback to pc %d, %d bytes, budget %d", target, n, budget)
+				compare(t, what, r1, e1, r2, e2, m1, m2)
+				if r1.Insns != r2.Insns {
+					t.Fatalf("%s: %d instructions, want %d (%v)", what, r2.Insns, r1.Insns, e1)
+				}
 			}
 		}
 		jp.Close()

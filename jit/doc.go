@@ -8,7 +8,7 @@
 //     access is guarded (Checked, Proven by the verifier, or Frame: an
 //     r10-relative access inside the current frame), applies constant
 //     blinding, and calls a Backend once per instruction with decoded
-//     operands.
+//     operands; combine.go: load combining.
 //   - backend.go: the Backend interface, Access, Operand, exit reasons.
 //   - GOARCH.go (amd64.go, arm64.go): one backend per architecture (the
 //     "rules": register assignment and instruction selection), on top of an
@@ -70,7 +70,10 @@
 // values (fillCache) the code reads, and a backend may add a stub for the
 // first entry of a run (Starter: amd64) that loads only r1, r2 and r10,
 // zeroes the other registers and goes on to pc 0, so Go sets only
-// those three in the state.
+// those three in the state. A run whose first entry ends the program
+// leaves the state as it found it but for r0 and the counter, so the next
+// run with the same r1 and r2 sets nothing but the counter; a Runner also
+// skips vm.ResetMemory when Memory.Ready says the env is the previous one.
 //
 // # Memory checks
 //
@@ -109,6 +112,29 @@
 // between; nothing else writes those registers, and exits and local calls
 // neither save nor restore unused registers. checksum and sieve in bench/
 // use r0..r6 only; programs using every register get no pins.
+//
+// # Load combining
+//
+// Compilers read unaligned and network-order fields one byte at a time
+// (ldxb, lsh, or). The lowering (combine.go) finds, per basic block by a
+// symbolic evaluation, expressions that assemble 2, 4 or 8 contiguous
+// bytes through one unchanged base register in either byte order, with
+// 64- or 32-bit shifts and ORs (zero-extension and shift-count masking as
+// the ISA's), and emits one wide load at the last instruction (byte-swapped
+// for big-endian order, whatever the program's byte order) and nothing for
+// the others. A combination is kept only when its result is exactly the
+// original's: the other instructions in its range read none of its
+// temporaries and do not write the base, store or load anything that may
+// fault; its temporaries are dead afterwards (a liveness over the
+// control-flow graph, computed once per program); its byte loads are all
+// Frame, all Proven in one region, or all members of one access group,
+// whose span then reaches the last instruction: a failed group check runs
+// the original, individually checked byte loads (the same fault at the
+// same pc), and so does a callback (vm.LocalCaller) or a yield landing
+// inside; a Proven or Frame combination outside groups has its own copy
+// of the original instructions for callbacks. Combinations may nest
+// (clang interleaves adjacent fields), not otherwise overlap. Backends opt
+// in with LoadCombiner (amd64; arm64 for Proven and Frame ones).
 //
 // # Adding an architecture
 //

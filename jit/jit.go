@@ -13,6 +13,7 @@ import (
 	"unsafe"
 
 	"github.com/iovm/iovm/isa"
+	"github.com/iovm/iovm/verifier"
 	"github.com/iovm/iovm/vm"
 )
 
@@ -49,8 +50,11 @@ type Program struct {
 	begin   uintptr // address of the first entry of a run (Starter), else entry
 	start   uintptr // address of the code of pc 0
 	quantum uint64
+	jopts   Options
 	closed  atomic.Bool
 	mu      sync.Mutex
+	// cbProg runs callbacks (see callbackProgram); nil until the first.
+	cbProg atomic.Pointer[Program]
 }
 
 var _ vm.Executable = (*Program)(nil)
@@ -80,6 +84,11 @@ func Generate(p *vm.Program, arch string, opts *Options) (*Listing, error) {
 }
 
 func generate(p *vm.Program, arch string, opts *Options) (*code, error) {
+	return generateWith(p, arch, opts, p.Facts())
+}
+
+// generateWith compiles p trusting the verifier's facts f.
+func generateWith(p *vm.Program, arch string, opts *Options, f *verifier.Facts) (*code, error) {
 	nb := backends[arch]
 	if nb == nil {
 		return nil, fmt.Errorf("%w (GOARCH %s)", ErrUnsupported, arch)
@@ -95,7 +104,7 @@ func generate(p *vm.Program, arch string, opts *Options) (*code, error) {
 		Blind:        opts.Blind,
 		Key:          randKey,
 	}
-	return lower(nb(), p.Resolved(), p.Facts(), cfg)
+	return lower(nb(), p.Resolved(), f, cfg)
 }
 
 // randKey returns a random blinding key in the int32 range.
@@ -109,10 +118,15 @@ func randKey() int64 {
 // result holds executable memory: Close it when done (a finalizer frees it
 // otherwise).
 func Compile(p *vm.Program, opts *Options) (*Program, error) {
+	return compile(p, opts, p.Facts())
+}
+
+// compile is Compile trusting the verifier's facts f.
+func compile(p *vm.Program, opts *Options, f *verifier.Facts) (*Program, error) {
 	if !Supported() {
 		return nil, fmt.Errorf("%w (%s/%s)", ErrUnsupported, runtime.GOOS, runtime.GOARCH)
 	}
-	c, err := generate(p, hostArch, opts)
+	c, err := generateWith(p, hostArch, opts, f)
 	if err != nil {
 		return nil, err
 	}
@@ -122,8 +136,11 @@ func Compile(p *vm.Program, opts *Options) (*Program, error) {
 	}
 	o := p.Options()
 	jp := &Program{vp: p, insns: p.Resolved(), opts: o, helpers: o.Helpers, code: c, exec: exec, quantum: 1 << 16}
-	if opts != nil && opts.YieldEvery > 0 {
-		jp.quantum = opts.YieldEvery
+	if opts != nil {
+		jp.jopts = *opts
+		if opts.YieldEvery > 0 {
+			jp.quantum = opts.YieldEvery
+		}
 	}
 	base := uintptr(unsafe.Pointer(unsafe.SliceData(exec)))
 	jp.entry = base
@@ -154,7 +171,47 @@ func (p *Program) Close() error {
 	runtime.SetFinalizer(p, nil)
 	err := freeExec(p.exec)
 	p.exec = nil
+	if t := p.cbProg.Load(); t != nil && t != p {
+		if e := t.Close(); err == nil {
+			err = e
+		}
+	}
 	return err
+}
+
+// callbackProgram returns the program that runs callbacks from helpers
+// (vm.LocalCaller): p compiled again without the verifier's facts, so
+// every access is checked and every divisor tested. The facts hold for
+// runs from pc 0, not for a function a helper enters at any pc with any
+// r1..r5 (bpf_loop passes the program's own r3 to its callback); trusting
+// them there would let a program reach host memory. It is compiled at the
+// first callback, once.
+func (p *Program) callbackProgram() (*Program, error) {
+	if t := p.cbProg.Load(); t != nil {
+		return t, nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if t := p.cbProg.Load(); t != nil {
+		return t, nil
+	}
+	if p.closed.Load() {
+		return nil, ErrClosed
+	}
+	f := p.vp.Facts()
+	if f == nil || !f.Analyzed {
+		p.cbProg.Store(p)
+		return p, nil
+	}
+	none := *f
+	none.Analyzed = false // Access and DivNonZero then claim nothing
+	t, err := compile(p.vp, &p.jopts, &none)
+	if err != nil {
+		return nil, err
+	}
+	t.quantum = p.quantum
+	p.cbProg.Store(t)
+	return t, nil
 }
 
 // newState returns a new state for runs on m, a Memory of p's vm.Program.
@@ -174,15 +231,14 @@ func (p *Program) newState(m *vm.Memory) *state {
 // semantics and errors. It allocates nothing unless it fails or a helper
 // does.
 func (p *Program) Run(env *vm.Env) (vm.Result, error) {
-	// The same checks as the interpreter's: too many regions, or a context
-	// shorter than the verifier assumed (proven accesses are unchecked).
-	if err := p.vp.CheckEnv(env); err != nil {
+	// The same checks as the interpreter's (CheckEnv): too many regions, or
+	// a context shorter than the verifier assumed (proven accesses are
+	// unchecked). runner.Run checks p.closed.
+	m, err := p.vp.AcquireMemoryChecked(env)
+	if err != nil {
+		p.vp.ReleaseMemory(m)
 		return vm.Result{}, err
 	}
-	if p.closed.Load() {
-		return vm.Result{}, ErrClosed
-	}
-	m := p.vp.AcquireMemory(env)
 	st, _ := m.EngineState.(*state)
 	if st == nil {
 		st = p.newState(m)
@@ -190,7 +246,9 @@ func (p *Program) Run(env *vm.Env) (vm.Result, error) {
 	}
 	if st.cb.p != p { // the vm.Program's pool serves every Program compiled from it
 		st.cb.p = p
+		st.clean = false
 	}
+	m.Caller = &st.cb // ReleaseMemory dropped it
 	r := runner{p: p, m: m, st: st, pooled: true}
 	res, err := r.Run(env)
 	p.vp.ReleaseMemory(m)
@@ -203,6 +261,9 @@ func (p *Program) NewRunner() vm.Runner {
 	m := p.vp.NewMemory()
 	return &runner{p: p, m: m, st: p.newState(m)}
 }
+
+// emptyEnv is the Env of a run on a nil *vm.Env.
+var emptyEnv vm.Env
 
 // runner is the JIT's vm.Runner: a Program with a Memory and state of its
 // own. Program.Run uses one on a pooled Memory.
@@ -218,12 +279,44 @@ func (r *runner) Run(env *vm.Env) (vm.Result, error) {
 	if p.closed.Load() {
 		return vm.Result{}, ErrClosed
 	}
-	if !r.pooled {
+	if env == nil {
+		env = &emptyEnv // the same one each time, so that m.Ready holds
+	}
+	if !r.pooled && !m.Ready(env) {
 		if err := p.vp.ResetMemory(m, env); err != nil {
 			return vm.Result{}, err
 		}
 	}
 	r1, r2, r10 := p.vp.EntryRegs(m)
+	if !st.clean || st.regs[1] != r1 || st.regs[2] != r2 {
+		p.setup(st, m, r1, r2, r10)
+	}
+	budget := uint64(math.MaxUint64)
+	if env.Budget != 0 {
+		budget = env.Budget
+	}
+	// The first entry is inline: most runs end there.
+	give := min(budget, p.quantum)
+	st.count = give
+	if p.code.cache {
+		fillCache(st, m)
+	}
+	enter(p.begin, st)
+	used := give - st.count
+	if st.reason != ExitDone {
+		return r.exits(st, m, used, budget)
+	}
+	runtime.KeepAlive(p)
+	return vm.Result{R0: st.regs[0], Insns: used}, nil
+}
+
+// setup prepares st for the first entry of a run with entry registers r1,
+// r2 and r10. A run whose first entry ends the program (ExitDone) leaves
+// st as setup made it but for r0 and the counter, and is then clean: the
+// next run with the same r1 and r2 skips setup. That needs a first-entry
+// stub (Starter), which zeroes the other registers itself; a full entry
+// reads them all from st.
+func (p *Program) setup(st *state, m *vm.Memory, r1, r2, r10 uint64) {
 	if p.begin != p.entry {
 		// The first-entry stub zeroes the other registers. (Zeroing
 		// them here costs more: native code's loads of halves of the
@@ -239,10 +332,6 @@ func (r *runner) Run(env *vm.Env) (vm.Result, error) {
 	st.hostFP = st.stackBase + uint64(uint32(r10))
 	st.depth = 0
 	st.resume = uint64(p.start)
-	budget := uint64(math.MaxUint64)
-	if env != nil && env.Budget != 0 {
-		budget = env.Budget
-	}
 	st.extra = 0
 	if st.cbErr != nil {
 		st.cbErr = nil
@@ -251,23 +340,21 @@ func (r *runner) Run(env *vm.Env) (vm.Result, error) {
 	if m.Caller != vm.LocalCaller(&st.cb) {
 		m.Caller = &st.cb
 	}
-	// The first entry is inline: most runs end there.
-	give := min(budget, p.quantum)
-	st.count = give
-	if p.code.cache {
-		fillCache(st, m)
-	}
-	enter(p.begin, st)
-	used := give - st.count
+	st.clean = p.begin != p.entry
+}
+
+// exits is Run past a first entry that did not end the program: used
+// instructions of budget charged so far.
+func (r *runner) exits(st *state, m *vm.Memory, used, budget uint64) (vm.Result, error) {
+	p := r.p
+	st.clean = false // a helper may panic: the next run redoes setup
 	st.insns = used
 	st.remaining = budget - used
-	if st.reason != ExitDone {
-		if _, err := p.exits(st, m); err != nil {
-			runtime.KeepAlive(p)
-			return vm.Result{Insns: st.insns}, err
-		}
-	}
+	_, err := p.exits(st, m)
 	runtime.KeepAlive(p)
+	if err != nil {
+		return vm.Result{Insns: st.insns}, err
+	}
 	return vm.Result{R0: st.regs[0], Insns: st.insns}, nil
 }
 
@@ -306,6 +393,7 @@ func (p *Program) exits(st *state, m *vm.Memory) (callback bool, err *vm.Error) 
 		case ExitHelper:
 			halt, err := p.callHelper(st, m, pc)
 			if err != nil || halt {
+				p.endAt(st, pc)
 				return false, err
 			}
 		case ExitBudget:
@@ -319,23 +407,55 @@ func (p *Program) exits(st *state, m *vm.Memory) (callback bool, err *vm.Error) 
 			st.extra = k
 			yieldPoint(st.pc)
 		case ExitFault:
+			p.endAt(st, pc)
 			return false, p.fault(st, m, pc)
 		case ExitLegacy:
 			if !p.legacy(st, m, pc) {
+				p.endAt(st, pc)
 				return false, nil
 			}
 		case ExitAtomic:
 			if e := p.atomicGo(st, m, pc); e != nil {
+				p.endAt(st, pc)
 				return false, e
 			}
 		case ExitDepth:
+			p.endAt(st, pc)
 			return false, &vm.Error{Kind: vm.KindFault, PC: pc, Fault: vm.FaultStackOverflow, Reason: fmt.Sprintf("call depth above %d", p.opts.MaxCallDepth)}
 		case ExitInvalid:
+			p.endAt(st, pc)
 			return false, &vm.Error{Kind: vm.KindFault, PC: pc, Fault: vm.FaultInvalid, Reason: vm.InvalidReason(st.aux)}
 		default:
 			panic(fmt.Sprintf("jit: bad exit reason %d at pc %d", st.reason, pc))
 		}
 	}
+}
+
+// endAt gives back the charge of the instructions after pc in its basic
+// block when the run ends at pc (a fault, a failing or halting helper, an
+// out-of-bounds packet load): native code charged the whole block at its
+// start, and the interpreter counts up to pc.
+func (p *Program) endAt(st *state, pc int) {
+	k := uint64(p.afterInBlock(pc))
+	st.insns -= k
+	st.remaining += k
+}
+
+// afterInBlock returns the number of instructions after pc in its basic
+// block, and in the blocks after it in its chain (chain.go): native code
+// charged them all.
+func (p *Program) afterInBlock(pc int) int {
+	i := 0 // instructions from pc back to the block's first
+	for l := pc; l >= 0; l-- {
+		if p.insns.IsContinuation(l) {
+			continue
+		}
+		i++
+		if k := p.code.block[l]; k > 0 {
+			return k - i + p.code.chain.after[l]
+		}
+	}
+	return 0
 }
 
 // caller lets helpers call local functions of the running program
@@ -349,9 +469,13 @@ type caller struct {
 // CallLocal runs the function at pc in a new frame until it returns, as
 // the interpreter does; a fault in it ends the whole run with its error.
 func (c *caller) CallLocal(pc int, r1, r2, r3, r4, r5 uint64) (uint64, error) {
-	p, st, m := c.p, c.st, c.m
-	if pc < 0 || pc >= len(p.insns) || p.insns.IsContinuation(pc) {
+	st, m := c.st, c.m
+	if pc < 0 || pc >= len(c.p.insns) || c.p.insns.IsContinuation(pc) {
 		return 0, &vm.Error{Kind: vm.KindFault, PC: -1, Fault: vm.FaultBadCall, Reason: "callback to bad pc " + strconv.Itoa(pc)}
+	}
+	p, cerr := c.p.callbackProgram()
+	if cerr != nil {
+		return 0, fmt.Errorf("jit: callback: %w", cerr)
 	}
 	maxDepth := p.opts.MaxCallDepth
 	if int(st.depth)+1 >= maxDepth {
@@ -396,9 +520,9 @@ func (c *caller) CallLocal(pc int, r1, r2, r3, r4, r5 uint64) (uint64, error) {
 // (st.resume; the caller re-enters, as after an exit).
 func (p *Program) stepShort(st *state, m *vm.Memory, pc int) *vm.Error {
 	end, k, e := p.stepRegion(st, m, pc, st.remaining)
-	if e != nil {
-		st.insns += st.remaining
-		st.remaining = 0
+	if e != nil { // counted up to the faulting instruction, as endAt does
+		st.insns += k + 1
+		st.remaining -= k + 1
 		return e
 	}
 	st.insns += k

@@ -53,6 +53,10 @@ type lowerer struct {
 	last   map[int]int
 	slowPC map[int]Label
 	slow   bool
+	// combos[pc] is the combined load pc belongs to (see combine.go);
+	// inCombo[pc]: pc lies in the range of one.
+	combos  map[int]*combo
+	inCombo map[int]bool
 	// Refunds of chains (chain.go): on the taken edge of the jump at pc,
 	// and on the fall-through into pc; tramps are the taken edges' stubs.
 	refundJump map[int]int
@@ -383,6 +387,7 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 		l.findGroups(c.block, target)
 		_, l.jumper = be.(GroupJumper)
 	}
+	l.findCombos(c.block) // may extend groups' spans
 	c.chain = chains(p, c.block, l.chainable(c.block), l.target)
 	l.refunds(c)
 	var slowCopies []int // leaders of groups whose slow copy is due
@@ -396,10 +401,6 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 	}
 	be.Entry()
 	c.start = be.Offset()
-	c.begin = -1
-	if s, ok := be.(Starter); ok {
-		c.begin = s.StartStub()
-	}
 	var fused []int // pcs of fused pairs' second instructions
 	skip := -1      // the second instruction of a fused pair
 	for pc := 0; pc < n; pc++ {
@@ -430,6 +431,12 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 			}
 		}
 		if pc == skip {
+			continue
+		}
+		if cb := l.combos[pc]; cb != nil {
+			if pc == cb.last {
+				be.Load(cb.a, cb.dst, false)
+			}
 			continue
 		}
 		if d, s, src, ok := l.fusable(pc, c.block); ok {
@@ -470,6 +477,24 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 		}
 		be.Jump(l.labels[last+p[last].Slots()])
 	}
+	// A callback into a combined load outside groups' spans runs the
+	// original instructions up to its end.
+	for pc := 0; pc < n; pc++ {
+		cb := l.combos[pc]
+		if cb == nil || cb.first != pc || cb.inGroup || cb.nested {
+			continue
+		}
+		for q := cb.first + 1; q <= cb.last; q++ {
+			if p.IsContinuation(q) {
+				continue
+			}
+			c.callOff[q] = be.Offset()
+			if err := l.insn(q); err != nil {
+				return nil, err
+			}
+		}
+		be.Jump(l.labels[cb.last+1])
+	}
 	l.slow = false
 	for _, t := range l.tramps {
 		be.Bind(t.l)
@@ -500,6 +525,10 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 		return nil, err
 	}
 	c.bytes = b
+	c.begin = -1
+	if s, ok := be.(Starter); ok {
+		c.begin = s.StartStub()
+	}
 	if cu, ok := be.(cacheUser); ok {
 		c.cache = cu.usesCache()
 	}
@@ -531,6 +560,9 @@ func (l *lowerer) fusable(pc int, block []int) (d, s uint8, src Operand, ok bool
 		return 0, 0, Operand{}, false
 	}
 	if _, in := l.slowPC[pc+1]; in {
+		return 0, 0, Operand{}, false
+	}
+	if l.inCombo[pc] || l.inCombo[pc+1] {
 		return 0, 0, Operand{}, false
 	}
 	mov, add := l.p[pc], l.p[pc+1]

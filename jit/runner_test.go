@@ -375,3 +375,96 @@ func TestRunnerSameMemory(t *testing.T) {
 		}
 	}
 }
+
+// TestRunnerAfterPanic reuses a Runner after a helper panicked inside a
+// local call (the embedder recovered): the next runs must start afresh,
+// at depth 0 with no error left over, on every engine.
+func TestRunnerAfterPanic(t *testing.T) {
+	hs := &vm.Helpers{}
+	var panics bool
+	hs.Register(vm.Helper{ID: 1, Name: "maybe_panic", Fn: func(m *vm.Memory, _, _, _, _, _ uint64) (uint64, error) {
+		if panics {
+			panic("helper panic")
+		}
+		return 0, nil
+	}})
+	// r0 = the callee's r10 + r1.
+	vp, err := vm.Load(mustAssemble(t, "mov %r6, %r1\ncall local f\nadd %r0, %r6\nexit\nf:\ncall 1\nmov %r0, %r10\nexit"), &vm.Options{Helpers: hs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := vm.Addr(vm.RegionStack, uint32((vp.Options().MaxCallDepth-1)*vp.Options().StackSize))
+	for name, x := range engines(t, vp) {
+		r := x.NewRunner()
+		mem := []byte{1}
+		for i, env := range []*vm.Env{nil, nil, nil, {Mem: mem}, {Mem: mem}, {Mem: mem}} {
+			panics = i%3 == 1 // then a run on the same memory
+			res, err := func() (res vm.Result, err error) {
+				defer func() {
+					if recover() != nil {
+						err = errors.New("panicked")
+					}
+				}()
+				return r.Run(env)
+			}()
+			w := want
+			if env != nil {
+				w += vm.Addr(vm.RegionInput, 0)
+			}
+			if panics {
+				if err == nil || err.Error() != "panicked" {
+					t.Errorf("%s run %d: %v %v, want a panic", name, i, res, err)
+				}
+			} else if err != nil || res.R0 != w || res.Insns != 7 {
+				t.Errorf("%s run %d: %+v %v, want r0 %#x in 7 insns", name, i, res, err, w)
+			}
+		}
+	}
+}
+
+// TestRunnerCallerRestored checks that a run can call back into the
+// program (Memory.CallLocal) after a previous run's helper cleared
+// Memory.Caller, on every engine, through a Runner and Run.
+func TestRunnerCallerRestored(t *testing.T) {
+	hs := &vm.Helpers{}
+	hs.Register(vm.Helper{ID: 1, Name: "clear_caller", Fn: func(m *vm.Memory, _, _, _, _, _ uint64) (uint64, error) {
+		m.Caller = nil
+		return 0, nil
+	}})
+	hs.Register(vm.Helper{ID: 2, Name: "call_back", Fn: func(m *vm.Memory, fn, _, _, _, _ uint64) (uint64, error) {
+		return m.CallLocal(int(fn), 0, 0, 0, 0, 0)
+	}})
+	// With input: clear the Caller; without: call f back, which returns 7.
+	main := isa.Program{}.Append(
+		isa.Instruction{Opcode: 0x15, Dst: 2, Offset: 2},                           // if r2 == 0 goto +2
+		isa.Instruction{Opcode: isa.OpCall, Imm: 1},                                // clear_caller
+		isa.Instruction{Opcode: isa.OpExit},                                        //
+		isa.Instruction{Opcode: isa.OpLDDW, Dst: 1, Src: isa.LDDWCodeAddr, Imm: 3}, // r1 = f (pc 3+1+3)
+		isa.Instruction{Opcode: isa.OpCall, Imm: 2},                                // call_back(f)
+		isa.Instruction{Opcode: isa.OpExit},
+	)
+	if len(main) != 7 {
+		t.Fatalf("main is %d slots", len(main))
+	}
+	f := mustAssemble(t, "mov %r0, 7\nexit")
+	opts := &vm.Options{Helpers: hs, ResolveLDDW: func(pc int, ins isa.Instruction) (uint64, error) {
+		return 7, nil // the pc of f
+	}}
+	vp, err := vm.Load(append(main, f...), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, x := range engines(t, vp) {
+		r := x.NewRunner()
+		for i := 0; i < 3; i++ {
+			for _, run := range []func(*vm.Env) (vm.Result, error){r.Run, x.Run} {
+				if _, err := run(&vm.Env{Mem: []byte{1}}); err != nil {
+					t.Fatalf("%s: clearing run: %v", name, err)
+				}
+				if res, err := run(nil); err != nil || res.R0 != 7 {
+					t.Errorf("%s: call back after a cleared Caller: %v %v", name, res, err)
+				}
+			}
+		}
+	}
+}

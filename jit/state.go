@@ -35,6 +35,7 @@ type state struct {
 	extra     uint64    // added to the next entry's counter (a block larger than the quantum)
 	cbErr     *vm.Error // the fault of a callback, which ends the run
 	cb        caller    // Memory.Caller of the run
+	clean     bool      // st is as runner.setup left it (see there)
 }
 
 // frameRec is the saved caller state of one local call.

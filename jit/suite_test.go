@@ -80,7 +80,10 @@ func differ(r1 vm.Result, e1 error, r2 vm.Result, e2 error, m1, m2 []byte) strin
 		if e1.Error() != e2.Error() {
 			return "interp: " + show(r1, e1) + "\njit:    " + show(r2, e2)
 		}
-	case r1 != r2:
+	}
+	// Results compare on errors too: a run that ends early counts the
+	// instructions up to where it ended, as the interpreter does.
+	if r1 != r2 {
 		return "interp: " + show(r1, e1) + "\njit:    " + show(r2, e2)
 	}
 	if string(m1) != string(m2) {
@@ -90,10 +93,11 @@ func differ(r1 vm.Result, e1 error, r2 vm.Result, e2 error, m1, m2 []byte) strin
 }
 
 func show(r vm.Result, e error) string {
+	s := "r0=" + hex(r.R0) + " insns=" + hex(r.Insns)
 	if e != nil {
-		return e.Error()
+		return s + " " + e.Error()
 	}
-	return "r0=" + hex(r.R0) + " insns=" + hex(r.Insns)
+	return s
 }
 
 func hex(v uint64) string {

@@ -186,6 +186,21 @@ func setScalar(st *state, r uint8, s scalar) {
 			st.inputMin = minU(uint64(n), math.MaxUint32)
 		}
 	}
+	if m, ok := minBase(x); ok {
+		// x's base X is at least m: X + k <= len gives len >= m + k, and
+		// X + Y + k <= len gives Y + k + m <= len.
+		if k, ok := st.rangeOf(x.id); ok {
+			learnInput(st, m+k)
+		}
+		for _, r := range st.sums {
+			switch x.id {
+			case r.a:
+				st.learnDerived(r.b, r.k+m)
+			case r.b:
+				st.learnDerived(r.a, r.k+m)
+			}
+		}
+	}
 	// A register linked to x with another delta is x + (its delta - x's),
 	// exactly, so also modulo 2^64: sAdd shifts the refined bounds.
 	shifted := func(y value) scalar {
@@ -285,6 +300,25 @@ func (v *verifier) branch(pc int, st *state, ins isa.Instruction, cp *checkpoint
 		}
 		b = scalarValue(constScalar(imm))
 	}
+	if !is32 && ins.Source() == isa.SrcX && a.typ == tScalar && b.typ == tScalar && a.id != lenID && b.id != lenID &&
+		(a.id == 0) != (b.id == 0) {
+		// Comparing an unlinked scalar with a linked one that has a
+		// relation with the length: give it an identity, so the relation
+		// can carry over (learnScalarOrder).
+		r, y := ins.Dst, b
+		if a.id != 0 {
+			r, y = ins.Src, a
+		}
+		_, ok := st.rangeOf(y.id)
+		if x := &st.cur().regs[r]; (ok || inSum(st.sums, y.id)) && !x.s.isConst() {
+			x.id, x.delta = v.freshID(), 0
+			if r == ins.Dst {
+				a.id, a.delta = x.id, 0
+			} else {
+				b.id, b.delta = x.id, 0
+			}
+		}
+	}
 	if !is32 && ins.Source() == isa.SrcX && a.typ == tScalar && b.typ == tScalar && (a.id == lenID) != (b.id == lenID) {
 		// Comparing a scalar with the input length: give the scalar an
 		// identity so the relation (x + k <= len) can be recorded.
@@ -319,6 +353,12 @@ func (v *verifier) branch(pc int, st *state, ins isa.Instruction, cp *checkpoint
 	case scalars:
 		if !is32 {
 			v.learnLenRelation(op, a, b, taken, st, tOK, fOK)
+			if tOK {
+				learnScalarOrder(op, a, b, taken)
+			}
+			if fOK {
+				learnScalarOrder(negate(op), a, b, st)
+			}
 		}
 		if tOK {
 			if ins.Source() == isa.SrcX {
@@ -458,6 +498,44 @@ func (v *verifier) learnLenRelation(op isa.JumpOp, a, b value, taken, fall *stat
 			k++
 		}
 		fall.learnRange(x.id, k)
+	}
+}
+
+// learnScalarOrder carries relations with the length across "a op b"
+// (unsigned, 64-bit, holding in st) on linked scalars lo <= hi (lo < hi:
+// one more): lo = L + dl <= H + dh = hi, so H + k <= len gives L + dl - dh
+// + k <= len, and H + Z + k <= len gives L + Z + dl - dh + k <= len.
+func learnScalarOrder(op isa.JumpOp, a, b value, st *state) {
+	lo, hi, strict := a, b, false
+	switch op {
+	case isa.JumpJLT:
+		strict = true
+	case isa.JumpJLE:
+	case isa.JumpJGT:
+		lo, hi, strict = b, a, true
+	case isa.JumpJGE:
+		lo, hi = b, a
+	default:
+		return
+	}
+	if lo.id <= lenID || hi.id <= lenID || lo.id == hi.id {
+		return
+	}
+	shift := lo.delta - hi.delta
+	if strict {
+		shift++
+	}
+	if k, ok := st.rangeOf(hi.id); ok {
+		st.learnDerived(lo.id, k+shift)
+	}
+	for i := 0; i < len(st.sums); i++ {
+		r := st.sums[i]
+		switch hi.id {
+		case r.a:
+			st.learnSum(lo.id, r.b, r.k+shift)
+		case r.b:
+			st.learnSum(lo.id, r.a, r.k+shift)
+		}
 	}
 }
 

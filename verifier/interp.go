@@ -214,6 +214,7 @@ func (v *verifier) checkpointAt(pc int, st *state, cp *checkpoint) (bool, *check
 	v.visits[pc]++
 	widening := !v.strict && v.s.loopHead[pc] && v.visits[pc] > widenAfter
 	v.dropSingleIDs(st, pc)
+	boundByRelations(st)
 	h := v.hashState(st, pc)
 	for _, old := range list {
 		if old.branches == 0 {
@@ -354,8 +355,23 @@ func (v *verifier) dropSingleIDs(st *state, pc int) {
 		}
 	}
 	st.pktRange = pr
+	held := func(id uint32) bool {
+		for _, u := range ids {
+			if u.id == id {
+				return true
+			}
+		}
+		return false
+	}
+	sr := st.sums[:0]
+	for _, r := range st.sums {
+		if held(r.a) && held(r.b) {
+			sr = append(sr, r)
+		}
+	}
+	st.sums = sr
 	for _, u := range ids {
-		if _, ok := st.rangeOf(u.id); u.n > 1 || ok {
+		if _, ok := st.rangeOf(u.id); u.n > 1 || ok || inSum(st.sums, u.id) {
 			continue
 		}
 		for i, f := range st.frames {
@@ -375,9 +391,61 @@ func (v *verifier) dropSingleIDs(st *state, pc int) {
 	}
 }
 
+// boundByRelations meets every linked value with the bound its relation
+// gives (base + k <= len <= MaxUint32, so the value base + delta is at
+// most MaxUint32 - k + delta), so states that differ only in bounds a
+// relation implies compare equal at loop heads.
+func boundByRelations(st *state) {
+	if len(st.pktRange) == 0 {
+		return
+	}
+	bound := func(x *value) bool {
+		if !linked(*x) {
+			return false
+		}
+		k, ok := st.rangeOf(x.id)
+		if !ok {
+			return false
+		}
+		hi := int64(math.MaxUint32) - k + x.delta
+		if hi < 0 || x.s.umax <= uint64(hi) {
+			return false
+		}
+		if ns, ok := meet(x.s, rangeScalar(0, uint64(hi))); ok {
+			x.s = ns
+			return true
+		}
+		return false
+	}
+	for _, f := range st.frames {
+		for r := range f.regs {
+			bound(&f.regs[r])
+		}
+		for j := range f.stack {
+			if f.stack[j].spilled {
+				x := f.stack[j].spill
+				if bound(&x) {
+					f.own()
+					f.stack[j].spill = x
+				}
+			}
+		}
+	}
+}
+
 type idUse struct {
 	id uint32
 	n  int
+}
+
+// inSum reports whether base id is in one of the sum relations.
+func inSum(sums []sumRel, id uint32) bool {
+	for _, r := range sums {
+		if r.a == id || r.b == id {
+			return true
+		}
+	}
+	return false
 }
 
 // subsumes reports whether every concrete state of cur is one of old's, as
@@ -427,7 +495,31 @@ func (v *verifier) subsumes(old, cur *state, pc int) bool {
 			}
 		}
 	}
+	// Sum relations: old a + b + k <= len is cur a' + b' + k + shifts <=
+	// len. A relation with a base no value of old holds is of no use to
+	// old's future (nothing can reach that base again).
+	for _, r := range old.sums {
+		ma, oka := v.mapped(r.a)
+		mb, okb := v.mapped(r.b)
+		if !oka || !okb {
+			continue
+		}
+		k, ok := cur.sumOf(ma.cur, mb.cur)
+		if !ok || ma.cur == mb.cur || k < r.k+ma.shift+mb.shift {
+			return false
+		}
+	}
 	return true
+}
+
+// mapped returns how subsumes mapped old base id to the current state.
+func (v *verifier) mapped(id uint32) (idPair, bool) {
+	for _, m := range v.idmap {
+		if m.old == id {
+			return m, true
+		}
+	}
+	return idPair{}, false
 }
 
 func (v *verifier) valueSub(o, c value) bool {
@@ -476,6 +568,9 @@ func (v *verifier) widen(old, st *state, keep bool) {
 	}
 	inputMin := st.inputMin // before widening: what st proves of the length
 	st.inputMin = minU(st.inputMin, old.inputMin)
+	// Sum relations are not carried across loop heads (dropping relations
+	// is always sound, and keeps widening simple and converging).
+	st.sums = nil
 	cur := st.pktRange // what st proves, before widening
 	st.pktRange = nil
 	// relate records the relation kept for the base of w (c widened with
@@ -853,6 +948,13 @@ func (v *verifier) join(a, b *state, pc int, widen bool) (*state, bool) {
 		}
 	}
 	r.pktRange = pr
+	var sr []sumRel
+	for _, rb := range b.sums {
+		if k, ok := a.sumOf(rb.a, rb.b); ok && (!widen || k <= rb.k) {
+			sr = append(sr, sumRel{rb.a, rb.b, minS(k, rb.k)})
+		}
+	}
+	r.sums = sr
 	for i, fa := range a.frames {
 		fr := r.frames[i]
 		live := v.liveAt(b, i, pc)
@@ -917,8 +1019,11 @@ func (v *verifier) clone(st *state) *state {
 	if n := len(v.free); n > 0 && len(st.frames) == 1 {
 		r := v.free[n-1]
 		v.free = v.free[:n-1]
-		pr := r.pktRange[:0]
+		pr, sr := r.pktRange[:0], r.sums[:0]
 		*r = state{inputMin: st.inputMin, pktRange: append(pr, st.pktRange...)}
+		if len(st.sums) > 0 {
+			r.sums = append(sr, st.sums...)
+		}
 		r.f0 = *st.frames[0]
 		r.f0.shared, st.frames[0].shared = true, true
 		r.fbuf[0] = &r.f0

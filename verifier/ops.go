@@ -88,6 +88,24 @@ func (v *verifier) alu(pc int, st *state, ins isa.Instruction) error {
 			return nil
 		}
 	}
+	if is64 && op == isa.ALUSub && dv.typ == tScalar && dv.id == lenID && src.typ == tScalar && !src.s.isConst() {
+		if r, ok := v.lenMinus(st, dv, src, ins.Src); ok {
+			if ns, ok := meet(r.s, v.scalarALU(ins, dv.s, src.s)); ok {
+				r.s = ns
+			}
+			f.regs[d] = r
+			return nil
+		}
+	}
+	if is64 && op == isa.ALUAdd && len(st.sums) > 0 && dv.typ == tScalar && src.typ == tScalar && dv.id > lenID && src.id > lenID {
+		if r, ok := v.linkedSum(st, dv, src); ok {
+			if ns, ok := meet(r.s, v.scalarALU(ins, dv.s, src.s)); ok {
+				r.s = ns
+			}
+			f.regs[d] = r
+			return nil
+		}
+	}
 	if dv.typ != tScalar || (!unary && src.typ != tScalar) {
 		r := unknownScalar()
 		if !is64 {
@@ -124,6 +142,16 @@ func (v *verifier) ptrArith(st *state, op isa.ALUOp, dv, src value) value {
 			if c <= maxDelta && c >= -maxDelta {
 				p.s = sAdd(p.s, k.s)
 				p.id, p.delta = k.id, c+k.delta
+				return p
+			}
+		}
+		if p.typ == tInput && p.id != 0 && len(st.sums) > 0 && k.id > lenID && !p.s.isConst() && k.typ == tScalar {
+			if r, ok := v.linkedSum(st, p, k); ok {
+				p.s = sAdd(p.s, k.s)
+				if ns, ok := meet(p.s, r.s); ok {
+					p.s = ns
+				}
+				p.id, p.delta = r.id, r.delta
 				return p
 			}
 		}
@@ -170,6 +198,82 @@ func linkedAdd(x value, k int64, sub bool) (int64, bool) {
 		return 0, false
 	}
 	return k, true
+}
+
+// lenMinus models len + e - x for the length-linked scalar l = len + e and
+// the scalar x (register r). When no value of x exceeds len + e (x's base
+// has a relation saying so, or its bound is below the proven length), the
+// result is exactly C = len + e - x: it gets a fresh base C, with the sum
+// relation C + X + (d - e) <= len (x = X + d; an unlinked x gets a fresh
+// base) and C's own relation C + (d - e) + min(X) <= len.
+func (v *verifier) lenMinus(st *state, l, x value, r uint8) (value, bool) {
+	e := l.delta
+	switch {
+	case x.id > lenID:
+		k, ok := st.rangeOf(x.id)
+		// x = X + d <= len - k + d <= len + e.
+		if !ok || x.delta-k > e {
+			return value{}, false
+		}
+	case x.id == 0:
+		// x <= umax <= inputMin + e <= len + e.
+		if e < -maxDelta || e > maxDelta || int64(x.s.umax) < 0 || int64(x.s.umax) > int64(st.inputMin)+e {
+			return value{}, false
+		}
+		x.id, x.delta = v.freshID(), 0
+		st.cur().regs[r].id, st.cur().regs[r].delta = x.id, 0
+	default:
+		return value{}, false
+	}
+	c := value{typ: tScalar, id: v.freshID()}
+	if hi := int64(math.MaxUint32) + e - int64(minU(x.s.umin, math.MaxUint32)); hi >= 0 {
+		// 0 <= C <= len + e - x.
+		c.s = rangeScalar(0, uint64(hi))
+	} else {
+		return value{}, false
+	}
+	k := x.delta - e
+	st.learnSum(c.id, x.id, k)
+	if m, ok := minBase(x); ok {
+		st.learnDerived(c.id, k+m)
+	}
+	return c, true
+}
+
+// linkedSum models x + y for two linked values (scalars, or an input
+// pointer x and a scalar y) whose bases X and Y have a sum relation X + Y +
+// k <= len: the sum cannot wrap (it is at most len - k plus the deltas), so
+// it is exactly E = X + Y + dx + dy, a fresh base with the relation E + k
+// - dx - dy <= len. It returns the result's id and delta.
+func (v *verifier) linkedSum(st *state, x, y value) (value, bool) {
+	if x.id <= lenID || y.id <= lenID || x.id == y.id || len(st.sums) == 0 {
+		return value{}, false
+	}
+	k, ok := st.sumOf(x.id, y.id)
+	if !ok {
+		return value{}, false
+	}
+	kk := k - x.delta - y.delta
+	if kk > maxDelta || kk < -maxDelta {
+		return value{}, false
+	}
+	// E + kk <= len <= MaxUint32 bounds the sum (so a loop head holding
+	// it converges).
+	hi := int64(math.MaxUint32) - kk
+	if hi < 0 {
+		return value{}, false
+	}
+	r := value{typ: tScalar, id: v.freshID(), s: rangeScalar(0, uint64(hi))}
+	st.learnDerived(r.id, kk)
+	return r, true
+}
+
+// minBase returns the least value of x's base: x = base + delta.
+func minBase(x value) (int64, bool) {
+	if x.id <= lenID || x.s.umin > maxDelta {
+		return 0, false
+	}
+	return int64(x.s.umin) - x.delta, true
 }
 
 // adjustInputID keeps the variable-offset identity of an input pointer

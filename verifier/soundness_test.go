@@ -102,7 +102,9 @@ func (g *gen) program() isa.Program {
 		if g.n(3) == 0 {
 			cls = isa.ClassALU
 		}
-		switch g.n(24) {
+		switch g.n(26) {
+		case 24, 25: // a length-prefixed record: n <= len - off, then data + off, data + off + n, off + n
+			emit(g.record()...)
 		case 23: // p + c compared with an input pointer end whose offset is (maybe) related to the length
 			x, y := uint8(3+g.n(3)), uint8(3+g.n(3))
 			var body []isa.Instruction
@@ -400,6 +402,120 @@ func (g *gen) program() isa.Program {
 	}
 	emit(isa.Instruction{Opcode: 0xb7, Dst: 0, Imm: g.imm()}, isa.Instruction{Opcode: isa.OpExit})
 	return p
+}
+
+// record returns a record parse in the shape of bench/parse.c, whose
+// checks are sometimes off by one, 32-bit or signed, in the wrong order or
+// missing: off and n come from the input (or off from the length), n is
+// compared with len + e - off, and the accesses go through data + off,
+// data + n, end = data + off + n (compared with a pointer) or the next
+// offset off + n. Jumps with Offset -1 skip to the end of the record.
+func (g *gen) record() []isa.Instruction {
+	const toEnd = -1
+	ldx := func(sz isa.Size, dst, src uint8, off int16) isa.Instruction {
+		return isa.Instruction{Opcode: uint8(isa.ClassLDX) | uint8(isa.ModeMEM) | uint8(sz), Dst: dst, Src: src, Offset: off}
+	}
+	jmpX := func(op isa.JumpOp, a, b uint8) isa.Instruction {
+		jc := isa.ClassJMP
+		if g.n(10) == 0 {
+			jc = isa.ClassJMP32
+		}
+		if g.n(10) == 0 {
+			op = map[isa.JumpOp]isa.JumpOp{isa.JumpJGT: isa.JumpJSGT, isa.JumpJGE: isa.JumpJSGE, isa.JumpJLT: isa.JumpJSLT, isa.JumpJLE: isa.JumpJSLE}[op]
+		}
+		return isa.Instruction{Opcode: uint8(jc) | uint8(op) | 0x08, Dst: a, Src: b, Offset: toEnd}
+	}
+	// skip jumps over the rest when "a > b" (or a >= b): in some order.
+	skipGT := func(a, b uint8) isa.Instruction {
+		switch g.n(4) {
+		case 0:
+			return jmpX(isa.JumpJGE, a, b)
+		case 1:
+			return jmpX(isa.JumpJLT, b, a)
+		case 2:
+			return jmpX(isa.JumpJLE, b, a)
+		}
+		return jmpX(isa.JumpJGT, a, b)
+	}
+	sizes := []isa.Size{isa.SizeB, isa.SizeH, isa.SizeW, isa.SizeDW}
+	mask := int64([]int{7, 15, 63, 255}[g.n(4)])
+	var b []isa.Instruction
+	emit := func(ins ...isa.Instruction) { b = append(b, ins...) }
+	const off, n, lm, p, end = 3, 4, 5, 1, 9
+	emit(isa.Instruction{Opcode: uint8(isa.ClassJMP) | uint8(isa.JumpJLT), Dst: 7, Imm: 2, Offset: toEnd})
+	if g.n(3) == 0 {
+		emit(isa.Instruction{Opcode: 0xbf, Dst: off, Src: 7}, isa.Instruction{Opcode: 0x17, Dst: off, Imm: int64(g.n(8))})
+	} else {
+		emit(ldx(isa.SizeB, off, 6, 1), isa.Instruction{Opcode: 0x57, Dst: off, Imm: mask})
+	}
+	if g.n(2) == 0 {
+		emit(ldx(isa.SizeB, n, 6, 0), isa.Instruction{Opcode: 0x57, Dst: n, Imm: mask})
+	} else {
+		// n = len - off - j computed in 32 bits: the verifier sees no
+		// relation, and runs land exactly on the edges.
+		emit(isa.Instruction{Opcode: 0xbf, Dst: n, Src: 7}, isa.Instruction{Opcode: 0x1c, Dst: n, Src: off},
+			isa.Instruction{Opcode: 0x07, Dst: n, Imm: int64(g.n(4)) - 2})
+	}
+	if g.n(5) != 0 { // off + c <= len (c may be 0, 1, 2)
+		c := int64(g.n(3))
+		if c != 0 {
+			emit(isa.Instruction{Opcode: 0xbf, Dst: 8, Src: off}, isa.Instruction{Opcode: 0x07, Dst: 8, Imm: c}, skipGT(8, 7))
+		} else {
+			emit(skipGT(off, 7))
+		}
+	}
+	// lm = len + e - (off + d)
+	e, d := int64(g.n(4))-1, int64(g.n(3))
+	emit(isa.Instruction{Opcode: 0xbf, Dst: lm, Src: 7})
+	if e != 0 {
+		emit(isa.Instruction{Opcode: 0x07, Dst: lm, Imm: e})
+	}
+	sub := isa.Instruction{Opcode: 0x1f, Dst: lm, Src: off}
+	if g.n(12) == 0 {
+		sub.Opcode = 0x1c // sub32
+	}
+	if d != 0 {
+		emit(isa.Instruction{Opcode: 0xbf, Dst: 8, Src: off}, isa.Instruction{Opcode: 0x07, Dst: 8, Imm: d})
+		sub.Src = 8
+	}
+	emit(sub)
+	if g.n(6) != 0 {
+		emit(skipGT(n, lm))
+	}
+	if g.n(4) != 0 { // n >= k
+		emit(isa.Instruction{Opcode: uint8(isa.ClassJMP) | uint8(isa.JumpJLT), Dst: n, Imm: int64(g.n(10)), Offset: toEnd})
+	}
+	if g.n(6) == 0 { // an overwrite after the checks
+		emit(ldx(isa.SizeB, []uint8{off, n}[g.n(2)], 6, 0))
+	}
+	if g.n(3) == 0 { // n + c (linked to n)
+		emit(isa.Instruction{Opcode: 0x07, Dst: n, Imm: int64(1 + g.n(2))})
+	}
+	acc := ldx(sizes[g.n(4)], 0, p, int16(g.n(10))-1)
+	switch g.n(4) {
+	case 0: // data + off
+		emit(isa.Instruction{Opcode: 0xbf, Dst: p, Src: 6}, isa.Instruction{Opcode: 0x0f, Dst: p, Src: off}, acc)
+	case 1: // data + n
+		emit(isa.Instruction{Opcode: 0xbf, Dst: p, Src: 6}, isa.Instruction{Opcode: 0x0f, Dst: p, Src: n}, acc)
+	case 2: // end = data + off + n; p + c <= end
+		emit(isa.Instruction{Opcode: 0xbf, Dst: p, Src: 6}, isa.Instruction{Opcode: 0x0f, Dst: p, Src: off})
+		emit(isa.Instruction{Opcode: 0xbf, Dst: end, Src: p}, isa.Instruction{Opcode: 0x0f, Dst: end, Src: n})
+		emit(isa.Instruction{Opcode: 0xbf, Dst: 8, Src: p}, isa.Instruction{Opcode: 0x07, Dst: 8, Imm: int64(g.n(10))})
+		emit(skipGT(8, end), acc)
+	default: // the next record at off + n
+		emit(isa.Instruction{Opcode: 0x0f, Dst: off, Src: n})
+		emit(isa.Instruction{Opcode: 0xbf, Dst: lm, Src: 7}, isa.Instruction{Opcode: 0x1f, Dst: lm, Src: off})
+		emit(ldx(isa.SizeB, n, 6, 0), isa.Instruction{Opcode: 0x57, Dst: n, Imm: mask})
+		emit(skipGT(n, lm))
+		emit(isa.Instruction{Opcode: uint8(isa.ClassJMP) | uint8(isa.JumpJLT), Dst: n, Imm: int64(g.n(10)), Offset: toEnd})
+		emit(isa.Instruction{Opcode: 0xbf, Dst: p, Src: 6}, isa.Instruction{Opcode: 0x0f, Dst: p, Src: off}, acc)
+	}
+	for i := range b {
+		if b[i].Class() == isa.ClassJMP || b[i].Class() == isa.ClassJMP32 {
+			b[i].Offset = int16(len(b) - i - 1)
+		}
+	}
+	return b
 }
 
 func protosOf(hs *vm.Helpers) func(int32) (verifier.HelperProto, bool) {

@@ -128,6 +128,70 @@ type state struct {
 	// pktRange holds the relations proven between bases of linked values
 	// and the input length.
 	pktRange []rel
+	// sums holds the relations proven between two bases and the length.
+	sums []sumRel
+}
+
+// sumRel says base a + base b + k <= len (the input end) is proven, for
+// two different bases a < b: "n <= len - off" on n = a and off = b. Like
+// rel it names bases, not registers, so it survives overwriting any
+// register and needs no update until both bases are gone.
+type sumRel struct {
+	a, b uint32
+	k    int64
+}
+
+// sumOf returns k of the relation between bases a and b.
+func (st *state) sumOf(a, b uint32) (int64, bool) {
+	if a > b {
+		a, b = b, a
+	}
+	for _, r := range st.sums {
+		if r.a == a && r.b == b {
+			return r.k, true
+		}
+	}
+	return 0, false
+}
+
+// maxSums bounds the sum relations of a state, so their cost stays small.
+const maxSums = 8
+
+// learnSum records base a + base b + k <= len.
+func (st *state) learnSum(a, b uint32, k int64) {
+	if a == b || a <= lenID || b <= lenID || k > maxDelta || k < -maxDelta {
+		return
+	}
+	if a > b {
+		a, b = b, a
+	}
+	for i := range st.sums {
+		if r := &st.sums[i]; r.a == a && r.b == b {
+			r.k = maxS(r.k, k)
+			return
+		}
+	}
+	if len(st.sums) < maxSums {
+		st.sums = append(st.sums, sumRel{a, b, k})
+	}
+}
+
+// learnDerived records base id + k <= len, a consequence of other
+// relations: unlike learnRange it never lowers what the latest comparison
+// proved (rel.last) below what is already known.
+func (st *state) learnDerived(id uint32, k int64) {
+	if k > maxDelta || k < -maxDelta {
+		return
+	}
+	for i := range st.pktRange {
+		if r := &st.pktRange[i]; r.id == id {
+			if k > r.k {
+				r.k, r.last = k, k
+			}
+			return
+		}
+	}
+	st.pktRange = append(st.pktRange, rel{id, k, k})
 }
 
 // rel says base id + k <= len (the input end) is proven. last is the k of
@@ -174,6 +238,9 @@ func (st *state) clone() *state {
 	n := &state{inputMin: st.inputMin}
 	if len(st.pktRange) > 0 {
 		n.pktRange = append([]rel(nil), st.pktRange...)
+	}
+	if len(st.sums) > 0 {
+		n.sums = append([]sumRel(nil), st.sums...)
 	}
 	if len(st.frames) == 1 {
 		n.f0 = *st.frames[0]
@@ -240,6 +307,9 @@ func (st *state) regsString() string {
 	}
 	for _, r := range st.pktRange {
 		fmt.Fprintf(&b, " #%d%+d<=end", r.id, r.k)
+	}
+	for _, r := range st.sums {
+		fmt.Fprintf(&b, " #%d+#%d%+d<=end", r.a, r.b, r.k)
 	}
 	if len(st.frames) > 1 {
 		fmt.Fprintf(&b, " frame=%d", len(st.frames)-1)

@@ -112,12 +112,38 @@
 // a scalar or another region, prove nothing; p + unknown gets a fresh
 // base, so the bound is not carried back to p.
 //
+// Sum relations (no Linux counterpart) prove length-prefixed records:
+// "if (n > len - off) break; p = data + off; end = p + n". A relation
+// X + Y + k <= len names two bases (state.sums, at most 8), so like the
+// relations above it holds whatever registers are overwritten later. It
+// is created by len + e - x (x = X + d, when x <= len + e is proven by
+// X's relation or by x's bound and the proven length, so the difference
+// cannot wrap: the result is a fresh base C with C + X + d - e = len; an
+// unlinked x gets a fresh base X first), and carried by comparisons: a linked scalar lo <= hi
+// (unsigned, 64-bit; lo < hi: one more) inherits hi's relations, L + dl -
+// dh + k <= len for hi's H + k <= len and L + Z + dl - dh + k <= len for
+// H + Z + k <= len (an unlinked lo gets a fresh base first). It is used
+// three ways: a comparison that raises X's minimum to m gives Y + k + m
+// <= len ("n >= 14" proves 14 bytes at data + off), and x + y or the input
+// pointer x plus the scalar y (bases X and Y, related) is exactly the
+// fresh base E = X + Y + dx + dy, no wraparound possible, with E + k - dx
+// - dy <= len (the next offset off + n, and end = p + n, which pointer
+// compares then use as an input end). A comparison raising the minimum
+// of a linked scalar with a relation raises the proven length too (X + k
+// <= len and X >= m give len >= m + k). Pruning requires each relation of the old
+// state whose bases both map to the current state (with the shifts of
+// both bases); joins keep the relations both sides have (the smaller k);
+// relations with a base no live value holds are dropped at prune points;
+// widening drops them all (the loop body re-establishes them). At prune
+// points every linked value is also bounded by its relation (B + k <= len
+// <= MaxUint32), so a loop head whose value gets a new base each
+// iteration (off = off + n) compares equal to the widened one.
+//
 // Limits: no relations between registers other than these are tracked
-// (no "x <= y" such as i <= i*i, no len - x, no x + y <= len, so an end
-// input + off + n with n <= len - off has no relation and parse.c's
-// frames stay unproven); stack contents are tracked to a depth of 8 KiB
-// per frame; helpers with a zero prototype are trusted with any arguments
-// (and forget every spill).
+// (no order between two values is remembered, such as i <= i*i; nothing
+// scaled, such as 8 * (len / 8) <= len); stack contents are tracked to a depth of 8 KiB per frame; helpers
+// with a zero prototype are trusted with any arguments (and forget every
+// spill).
 //
 // Facts: Access[pc].Proven means the access is within its region on every
 // path and permitted by the configuration (stores to the context only with

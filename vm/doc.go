@@ -19,10 +19,11 @@
 // cleared only when a run may have written it, regions helpers mapped are
 // unmapped, and a run of a program without stores and helper calls on the
 // same input and context memory as the previous one (and no Env.Regions)
-// finds the region table ready. Its results and errors are Run's; it is
-// not safe for concurrent use. Program.Run runs through a Runner on a pooled Memory.
-// Both keep pointer stores out of the common path, since each costs a
-// write-barrier check.
+// finds the region table ready. The interpreter's own state is reset
+// only after a run that did not end cleanly (an error, a halt, a panic).
+// Its results and errors are Run's; it is not safe for concurrent use.
+// Program.Run runs through a Runner on a pooled Memory. Both keep pointer
+// stores out of the common path, since each costs a write-barrier check.
 //
 // Defaults: little-endian, 512-byte frames, 8 frames (the entry frame
 // included).
@@ -140,8 +141,11 @@
 // Native-code engines use the same runtime: AcquireMemory/ReleaseMemory
 // for the region table and stack of a pooled run (Memory.EngineState keeps
 // the engine's own state of a run pooled with it, so a run takes one pooled
-// object, not two), NewMemory and ResetMemory for the Memory a Runner
-// owns, CheckEnv before a run (ResetMemory does it), EntryRegs for r1, r2
+// object, not two; AcquireMemoryChecked also returns CheckEnv's error),
+// NewMemory and ResetMemory for the Memory a Runner owns (Memory.Ready,
+// inlinable, tells when ResetMemory would change nothing, so a run on the
+// same Env skips the call), CheckEnv before a run (ResetMemory and
+// AcquireMemoryChecked do it), EntryRegs for r1, r2
 // and r10 at entry, Resolved for the program with resolved lddw constants,
 // Facts for what the verifier proved, and must return the same *Error for
 // the same failure.

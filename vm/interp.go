@@ -71,6 +71,10 @@ type state struct {
 	// ends at once, from a callback too.
 	halted bool
 	haltR0 uint64
+	// dirty: the state needs resetState before a run (a run started on it
+	// and did not end cleanly, say). When it is not set, the state is
+	// reset for a run of p and m.Caller is the state.
+	dirty bool
 }
 
 // slow runs before an instruction when the loop's budget counter is 0:
@@ -206,19 +210,26 @@ func (st *state) ret(regs *[16]uint64) int {
 // program. Program.Run runs through a runner on a pooled Memory.
 func (r *runner) Run(env *Env) (Result, error) {
 	p, m := r.p, r.m
-	if err := p.ResetMemory(m, env); err != nil {
-		return Result{}, err
-	}
 	if env == nil {
 		env = &emptyEnv
+	}
+	// ResetMemory, its fast path inline.
+	if m.sameEnv(env) {
+		m.setEnv(env)
+	} else if err := p.resetMemory(m, env); err != nil {
+		return Result{}, err
 	}
 	if env.Trace != nil {
 		return p.runTraced(m, env)
 	}
+	st := &m.interp // in the Memory, so a run allocates nothing
+	if st.dirty {
+		p.resetState(m)
+	}
+	st.dirty = true
 	var regs [16]uint64
 	regs[1], regs[2] = entryRegs(env)
 	regs[10] = p.r10
-	st := p.resetState(m)
 	budget := env.Budget
 	if budget == 0 {
 		budget = math.MaxUint64
@@ -229,6 +240,9 @@ func (r *runner) Run(env *Env) (Result, error) {
 	if st.err != nil {
 		return Result{Insns: n}, st.err
 	}
+	// A run that ended without an error or a halt leaves st as resetState
+	// would (depth 0, no error).
+	st.dirty = st.halted
 	return Result{R0: regs[0], Insns: n}, nil
 }
 
@@ -239,7 +253,9 @@ func (p *Program) runTraced(m *Memory, env *Env) (Result, error) {
 	var regs [16]uint64
 	regs[1], regs[2] = entryRegs(env)
 	regs[10] = p.r10
-	st := p.resetState(m)
+	p.resetState(m)
+	st := &m.interp
+	st.dirty = true // reset by the next run
 	budget := env.Budget
 	if budget == 0 {
 		budget = math.MaxUint64
@@ -257,25 +273,17 @@ func (p *Program) runTraced(m *Memory, env *Env) (Result, error) {
 	return Result{R0: regs[0], Insns: n}, nil
 }
 
-// resetState returns the interpreter state in m, reset for a run, and
-// makes it m's Caller. It stores pointers only where they change (a
-// Memory mostly serves one program).
-func (p *Program) resetState(m *Memory) *state {
-	st := &m.interp // in the Memory, so a run allocates nothing
-	if st.p != p {
-		st.p = p
+// resetState resets the interpreter state in m for a run of p and makes
+// it m's Caller. A run marks the state dirty until it ends cleanly, so
+// that Run resets it only after an error, a halt or a panic, on a new
+// Memory, or when something else may have changed m.Caller: helpers
+// (resetMemory) or another engine (ReleaseMemory).
+func (p *Program) resetState(m *Memory) {
+	m.interp = state{p: p, m: m}
+	// A store of a pointer costs a write-barrier check: only where it changes.
+	if m.Caller != LocalCaller(&m.interp) {
+		m.Caller = &m.interp
 	}
-	if st.m != m {
-		st.m = m
-	}
-	if st.err != nil || st.tr != nil {
-		st.err, st.tr = nil, nil
-	}
-	st.left, st.depth, st.halted, st.haltR0 = 0, 0, false, 0
-	if m.Caller != LocalCaller(st) {
-		m.Caller = st
-	}
-	return st
 }
 
 // entryRegs returns r1 and r2 at entry of a run on env (see EntryRegs).

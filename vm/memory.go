@@ -67,7 +67,8 @@ type Memory struct {
 	EngineState any
 
 	stackDirty bool    // the stack may hold bytes written since it was cleared
-	reuse      bool    // ResetMemory made the table and only the stack may have changed since
+	reuse      bool    // ResetMemory made the table, nothing changed it since and the stack is clean
+	key        envKey  // the env of the last ResetMemory (see sameEnv)
 	next       int     // next free region id for Map
 	stack      []byte  // the stack region, StackSize*MaxCallDepth bytes
 	frames     []frame // saved caller state of local calls (interpreter)
@@ -128,7 +129,7 @@ func (m *Memory) Translate(addr uint64, size int, write bool) ([]byte, error) {
 	}
 	id, off := SplitAddr(addr)
 	if write && id == RegionStack {
-		m.stackDirty = true
+		m.stackDirty, m.reuse = true, false
 	}
 	return m.Regions[id].Data[off : off+uint32(size) : off+uint32(size)], nil
 }
@@ -189,7 +190,7 @@ func (m *Memory) Store(addr uint64, size int, v uint64) error {
 // (MaxCallDepth-k)*StackSize). The caller may write it: the stack is then
 // cleared before the next run on this Memory.
 func (m *Memory) Stack() []byte {
-	m.stackDirty = true
+	m.stackDirty, m.reuse = true, false
 	return m.stack
 }
 

@@ -278,12 +278,24 @@ func Load(p isa.Program, opts *Options) (*Program, error) {
 // run that writes the stack must do it through Memory.Stack, Write, Store
 // or Translate, which mark it for clearing.
 func (p *Program) AcquireMemory(env *Env) *Memory {
+	m, _ := p.AcquireMemoryChecked(env)
+	return m
+}
+
+// AcquireMemoryChecked is AcquireMemory that also returns the error of
+// CheckEnv(env), found while preparing m (as ResetMemory does), so that
+// an engine need not check env apart. On an error, m must be released
+// without running the program.
+func (p *Program) AcquireMemoryChecked(env *Env) (*Memory, error) {
 	m, _ := p.pool.Get().(*Memory)
 	if m == nil {
 		m = p.NewMemory()
 	}
-	p.ResetMemory(m, env) // Run reports the error
-	return m
+	if env == nil {
+		env = &emptyEnv
+	}
+	// Past the fast path, which a released Memory never takes.
+	return m, p.resetMemory(m, env)
 }
 
 // NewMemory returns a Memory for runs of p that is not pooled: the caller
@@ -296,36 +308,71 @@ func (p *Program) NewMemory() *Memory {
 		big:    p.opts.Order == binary.BigEndian,
 	}
 	m.Regions[RegionStack] = Region{Data: m.stack, Perm: PermRW}
+	m.interp.dirty = true
 	return m
 }
 
 // ResetMemory prepares m, from NewMemory, for a run on env exactly as
 // AcquireMemory does, undoing what the previous run on m changed, and
 // returns the error of CheckEnv(env): m must not be run then. m must not
-// be in use by another run.
+// be in use by another run. It knows what a run changed from the
+// Memory's methods (Map, Stack, Write, Store, Translate) and from the
+// program's helper calls: code that changes m otherwise between runs
+// (sets Regions, say) must undo it itself.
 func (p *Program) ResetMemory(m *Memory, env *Env) error {
 	if env == nil {
 		env = &emptyEnv
 	}
-	if m.reuse && !m.stackDirty && len(env.Regions) == 0 &&
-		sameRegion(&m.Regions[RegionInput], env.Mem, env.MemReadOnly) &&
-		sameRegion(&m.Regions[RegionContext], env.Context, env.ContextReadOnly) {
-		// m is as the previous run, on the same memory, left it.
-		if m.Env != env {
-			m.Env = env
-		}
-		if env.Value != nil || m.Value != nil {
-			m.Value = env.Value
-		}
+	if m.sameEnv(env) {
+		m.setEnv(env)
 		return nil
 	}
 	return p.resetMemory(m, env)
 }
 
-// sameRegion reports whether r maps b with the permission readOnly gives
-// (both unmapped when b is nil).
-func sameRegion(r *Region, b []byte, readOnly bool) bool {
-	return unsafe.SliceData(r.Data) == unsafe.SliceData(b) && len(r.Data) == len(b) && (b == nil || r.Perm == permOf(readOnly))
+// sameEnv reports whether m is as the previous run, on the same memory as
+// env's, left it: ResetMemory need only set the Env and Value.
+func (m *Memory) sameEnv(env *Env) bool {
+	return m.reuse && m.key.same(env)
+}
+
+// envKey is what ResetMemory made the region table from: the input's and
+// the context's data address, length and read-only flag. The addresses
+// are not pointers: the region table keeps that memory alive while it is
+// mapped, and the key must not after.
+type envKey struct {
+	mem, ctx       uintptr
+	memLen, ctxLen int
+	memRO, ctxRO   bool
+}
+
+// same reports whether env, without regions, maps what k was made from.
+// (Field by field: a comparison of structs calls a function.)
+func (k *envKey) same(env *Env) bool {
+	return len(env.Regions) == 0 &&
+		k.mem == uintptr(unsafe.Pointer(unsafe.SliceData(env.Mem))) && k.memLen == len(env.Mem) && k.memRO == env.MemReadOnly &&
+		k.ctx == uintptr(unsafe.Pointer(unsafe.SliceData(env.Context))) && k.ctxLen == len(env.Context) && k.ctxRO == env.ContextReadOnly
+}
+
+// Ready reports whether ResetMemory(m, env) would change nothing: m,
+// which ResetMemory prepared for its previous run, is ready as it is for
+// a run on env (the same Env, its memory unchanged, no Value, and nothing
+// for ResetMemory to undo). An engine may then skip ResetMemory. It is
+// small enough to be inlined.
+func (m *Memory) Ready(env *Env) bool {
+	return env != nil && m.reuse && m.Env == env && env.Value == nil && m.Value == nil && m.key.same(env)
+}
+
+// setEnv sets m.Env and m.Value for a run on env. It stores pointers only
+// where they change: a store of a pointer costs a write-barrier check, and
+// most runs repeat the previous one's env.
+func (m *Memory) setEnv(env *Env) {
+	if m.Env != env {
+		m.Env = env
+	}
+	if env.Value != nil || m.Value != nil {
+		m.Value = env.Value
+	}
 }
 
 // resetMemory is ResetMemory past its fast path.
@@ -340,19 +387,13 @@ func (p *Program) resetMemory(m *Memory, env *Env) error {
 	m.stackDirty = !p.noStackWrites
 	if p.callsHelpers {
 		// Helpers get the Memory: undo what they may have changed.
+		m.interp.dirty = true // m.Caller, for the interpreter
 		m.Regions[RegionNone] = Region{}
 		m.Regions[RegionStack] = Region{Data: m.stack, Perm: PermRW}
 		m.Order = p.opts.Order
 		m.big = p.opts.Order == binary.BigEndian
 	}
-	// Stores into m only where they change it: a store of a pointer costs
-	// a write-barrier check, and most runs repeat the previous one's env.
-	if m.Env != env {
-		m.Env = env
-	}
-	if env.Value != nil || m.Value != nil {
-		m.Value = env.Value
-	}
+	m.setEnv(env)
 	r := &m.Regions
 	if env.Mem != nil {
 		r[RegionInput] = Region{Data: env.Mem, Perm: permOf(env.MemReadOnly)}
@@ -373,8 +414,16 @@ func (p *Program) resetMemory(m *Memory, env *Env) error {
 	}
 	m.next = n
 	// Runs without helpers change nothing in m but the stack, so the next
-	// run on the same memory finds m ready.
-	m.reuse = !p.callsHelpers && err == nil && len(env.Regions) == 0
+	// run on the same memory finds m ready unless the stack needs clearing.
+	m.reuse = !p.callsHelpers && !m.stackDirty && err == nil && len(env.Regions) == 0
+	// Field by field: a composite literal goes through a temporary.
+	k := &m.key
+	k.mem = uintptr(unsafe.Pointer(unsafe.SliceData(env.Mem)))
+	k.memLen = len(env.Mem)
+	k.memRO = env.MemReadOnly
+	k.ctx = uintptr(unsafe.Pointer(unsafe.SliceData(env.Context)))
+	k.ctxLen = len(env.Context)
+	k.ctxRO = env.ContextReadOnly
 	return err
 }
 
@@ -407,18 +456,34 @@ func permOf(readOnly bool) Perm {
 func (p *Program) ReleaseMemory(m *Memory) {
 	// Drop the run's references (the pool may keep m until the next
 	// garbage collections) and undo what code that held m may have
-	// changed; ResetMemory redoes the rest.
+	// changed; ResetMemory redoes the rest. Stores are skipped where they
+	// would change nothing: a store of a pointer costs a write-barrier check.
 	r := &m.Regions
-	r[RegionNone], r[RegionInput], r[RegionContext] = Region{}, Region{}, Region{}
-	r[RegionStack] = Region{Data: m.stack, Perm: PermRW}
+	if r[RegionNone].Data != nil || r[RegionNone].Perm != 0 {
+		r[RegionNone] = Region{}
+	}
+	if r[RegionInput].Data != nil || r[RegionInput].Perm != 0 {
+		r[RegionInput] = Region{}
+	}
+	if r[RegionContext].Data != nil || r[RegionContext].Perm != 0 {
+		r[RegionContext] = Region{}
+	}
 	for i := RegionFirstUser; i < m.next; i++ {
 		r[i] = Region{}
 	}
+	if s := &r[RegionStack]; unsafe.SliceData(s.Data) != unsafe.SliceData(m.stack) || len(s.Data) != len(m.stack) || s.Perm != PermRW {
+		*s = Region{Data: m.stack, Perm: PermRW}
+	}
 	m.next = RegionFirstUser
 	m.reuse = false
-	m.Value = nil
+	if m.Value != nil {
+		m.Value = nil
+	}
 	m.Env = nil
-	m.Caller = nil
+	if m.Caller != LocalCaller(&m.interp) { // the interpreter's is m's own
+		m.Caller = nil
+		m.interp.dirty = true
+	}
 	m.Order = p.opts.Order
 	m.big = p.opts.Order == binary.BigEndian
 	p.pool.Put(m)

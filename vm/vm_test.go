@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/iovm/iovm/asm"
 	"github.com/iovm/iovm/isa"
@@ -861,5 +862,119 @@ func TestNeverWritesStack(t *testing.T) {
 		prog.ReleaseMemory(m)
 		res, err := prog.Run(nil)
 		check(t, "stack cleared after a write through the API", res, err, ok(0))
+	}
+}
+
+// TestReleaseMemory checks that ReleaseMemory drops every reference of
+// the run (so the pool keeps no user memory alive) and undoes what code
+// holding the Memory changed, whatever it changed.
+func TestReleaseMemory(t *testing.T) {
+	prog := load(t, "exit", Options{Regions: []Region{{Data: []byte{1}, Perm: PermRead}}})
+	ctx := []byte{2}
+	for i := 0; i < 3; i++ {
+		m := prog.AcquireMemory(&Env{Mem: []byte{1}, Context: ctx, Value: 1, Regions: []Region{{Data: []byte{3}}}})
+		m.Caller = &m.interp
+		if i > 0 { // another engine's: the interpreter's may stay
+			m.Caller = &state{}
+		}
+		if _, err := m.Map([]byte{4}, PermRW); err != nil {
+			t.Fatal(err)
+		}
+		switch i {
+		case 1: // a smaller, read-only stack and a mapped region 0
+			m.Regions[RegionStack] = Region{Data: m.stack[:8], Perm: PermRead}
+			m.Regions[RegionNone] = Region{Data: ctx, Perm: PermRW}
+		case 2: // another stack and byte order
+			m.Regions[RegionStack] = Region{Data: ctx, Perm: PermRW}
+			m.Order = binary.BigEndian
+			m.big = true
+			m.Regions[RegionInput] = Region{Perm: PermRW}
+		}
+		prog.ReleaseMemory(m)
+		for id := range m.Regions {
+			if r := m.Regions[id]; id != RegionStack && (r.Data != nil || r.Perm != 0) {
+				t.Errorf("%d: region %d still mapped: %+v", i, id, r)
+			}
+		}
+		if s := m.Regions[RegionStack]; unsafe.SliceData(s.Data) != unsafe.SliceData(m.stack) || len(s.Data) != len(m.stack) || s.Perm != PermRW {
+			t.Errorf("%d: stack region not restored", i)
+		}
+		wantCaller := LocalCaller(nil)
+		if i == 0 {
+			wantCaller = &m.interp
+		}
+		if m.Env != nil || m.Value != nil || m.Caller != wantCaller || m.Order != le || m.big || m.next != RegionFirstUser || m.reuse {
+			t.Errorf("%d: Env %v Value %v Caller %v Order %v big %v next %d reuse %v", i, m.Env, m.Value, m.Caller, m.Order, m.big, m.next, m.reuse)
+		}
+	}
+}
+
+// TestMemoryReady checks that Memory.Ready holds only when ResetMemory
+// would change nothing: after a reset for the same Env, unchanged.
+func TestMemoryReady(t *testing.T) {
+	hs := &Helpers{}
+	hs.Register(Helper{ID: 1, Name: "nop", Fn: func(*Memory, uint64, uint64, uint64, uint64, uint64) (uint64, error) { return 0, nil }})
+	plain := load(t, "mov %r0, 1\nexit", Options{ContextSize: 2})
+	in, ctx := []byte{1, 2, 3}, []byte{4, 5, 6, 7}
+	for _, c := range []struct {
+		name   string
+		prog   *Program
+		change func(m *Memory, env *Env) // after the reset for env
+		ready  bool
+	}{
+		{"unchanged", plain, func(*Memory, *Env) {}, true},
+		{"input contents", plain, func(_ *Memory, env *Env) { env.Mem[0] = 9 }, true},
+		{"input", plain, func(_ *Memory, env *Env) { env.Mem = []byte{1, 2, 3} }, false},
+		{"input length", plain, func(_ *Memory, env *Env) { env.Mem = env.Mem[:2] }, false},
+		{"input read-only", plain, func(_ *Memory, env *Env) { env.MemReadOnly = true }, false},
+		{"context", plain, func(_ *Memory, env *Env) { env.Context = []byte{4, 5} }, false},
+		{"context length", plain, func(_ *Memory, env *Env) { env.Context = ctx[:3] }, false},
+		{"context read-only", plain, func(_ *Memory, env *Env) { env.ContextReadOnly = true }, false},
+		{"regions", plain, func(_ *Memory, env *Env) { env.Regions = []Region{{Data: in}} }, false},
+		{"value", plain, func(_ *Memory, env *Env) { env.Value = 1 }, false},
+		{"budget", plain, func(_ *Memory, env *Env) { env.Budget = 5 }, true},
+		{"map", plain, func(m *Memory, _ *Env) { m.Map(in, PermRead) }, false},
+		{"stack", plain, func(m *Memory, _ *Env) { m.Stack() }, false},
+		{"stack write", plain, func(m *Memory, _ *Env) { m.Write(Addr(RegionStack, 0), 1) }, false},
+		{"stack read", plain, func(m *Memory, _ *Env) { m.Read(Addr(RegionStack, 0), 1) }, true},
+		{"stores", load(t, "stb [%r10-1], 1\nmov %r0, 1\nexit", Options{}), func(*Memory, *Env) {}, false},
+		{"helpers", load(t, "call 1\nexit", Options{Helpers: hs}), func(*Memory, *Env) {}, false},
+	} {
+		m := c.prog.NewMemory()
+		env := &Env{Mem: append([]byte(nil), in...), Context: ctx[:2]}
+		if m.Ready(env) || m.Ready(nil) {
+			t.Errorf("%s: a new Memory is ready", c.name)
+		}
+		if err := c.prog.ResetMemory(m, env); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		c.change(m, env)
+		if got := m.Ready(env); got != c.ready {
+			t.Errorf("%s: Ready %v, want %v", c.name, got, c.ready)
+		}
+		if m.Ready(&Env{Mem: env.Mem, Context: env.Context}) || m.Ready(nil) {
+			t.Errorf("%s: ready for another Env", c.name)
+		}
+	}
+	// Not while the Memory has another run's Value.
+	m := plain.NewMemory()
+	env := &Env{Context: ctx[:2], Value: 1}
+	if plain.ResetMemory(m, env) != nil || m.Ready(env) {
+		t.Errorf("ready with a Value")
+	}
+	env.Value = nil
+	if m.Ready(env) {
+		t.Errorf("ready with the previous Value")
+	}
+	// Not after a failed reset (no context), nor after a release.
+	m = plain.NewMemory()
+	env = &Env{}
+	if plain.ResetMemory(m, env) == nil || m.Ready(env) {
+		t.Errorf("ready after an error")
+	}
+	m, _ = plain.AcquireMemoryChecked(&Env{Context: ctx})
+	plain.ReleaseMemory(m)
+	if m.Ready(&Env{Context: ctx}) {
+		t.Errorf("ready after a release")
 	}
 }

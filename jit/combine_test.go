@@ -1,0 +1,702 @@
+package jit
+
+import (
+	"encoding/binary"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/iovm/iovm/vm"
+	"golang.org/x/arch/x86/x86asm"
+)
+
+// recBackend is the amd64 backend recording the wide loads the lowering
+// asks for.
+type recBackend struct {
+	*amd64Backend
+	wide []wideLoad
+}
+
+type wideLoad struct {
+	PC   int
+	Dst  uint8
+	Size int
+	Swap bool
+	Mode CheckMode
+}
+
+func (r *recBackend) Load(a Access, dst uint8, signed bool) {
+	if a.Size > 1 && !signed {
+		r.wide = append(r.wide, wideLoad{a.PC, dst, a.Size, a.Swap, a.Mode})
+	}
+	r.amd64Backend.Load(a, dst, signed)
+}
+
+// repin forgets the loads of a first lowering that is lowered again with
+// pins.
+func (r *recBackend) repin(weight func(off int) uint64) bool {
+	if r.amd64Backend.repin(weight) {
+		r.wide = nil
+		return true
+	}
+	return false
+}
+
+// lowerRec lowers src (loaded with opts) for amd64 and returns the wide
+// loads of combined byte loads (the sources use no other wide loads) and
+// the code.
+func lowerRec(t *testing.T, src string, opts *vm.Options) ([]wideLoad, *code) {
+	t.Helper()
+	vp, err := vm.Load(mustAssemble(t, src), opts)
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	o := vp.Options()
+	cfg := Config{StackSize: o.StackSize, MaxCallDepth: o.MaxCallDepth, BigEndian: o.Order == binary.BigEndian, Key: randKey}
+	rb := &recBackend{amd64Backend: &amd64Backend{}}
+	c, err := lower(rb, vp.Resolved(), vp.Facts(), cfg)
+	if err != nil {
+		t.Fatalf("lower: %v", err)
+	}
+	return rb.wide, c
+}
+
+// Programs for the lowering tests: proven accesses after a length check
+// (pc 0 and 1), the sequence from pc 2, then exit at out.
+const (
+	provenHead = "mov %r0, 0\njlt %r2, 8, out\n"
+	tail       = "out:\nexit\n"
+)
+
+var combineCases = []struct {
+	name string
+	src  string
+	big  bool
+	want []wideLoad // nil: nothing combines
+}{
+	{"be16, base overwritten", provenHead + `mov %r3, %r1
+ldxb %r6, [%r3+1]
+ldxb %r3, [%r3+0]
+lsh %r3, 8
+or %r3, %r6
+mov %r0, %r3
+` + tail, false, []wideLoad{{6, 3, 2, true, Proven}}},
+	{"le16", provenHead + `ldxb %r3, [%r1+0]
+ldxb %r4, [%r1+1]
+lsh %r4, 8
+or %r3, %r4
+mov %r0, %r3
+` + tail, false, []wideLoad{{5, 3, 2, false, Proven}}},
+	{"le16 in a big-endian program", provenHead + `ldxb %r3, [%r1+0]
+ldxb %r4, [%r1+1]
+lsh %r4, 8
+or %r3, %r4
+mov %r0, %r3
+` + tail, true, []wideLoad{{5, 3, 2, false, Proven}}},
+	{"be32 with 32-bit operations, interleaved", provenHead + `ldxb %r3, [%r1+4]
+lsh32 %r3, 24
+ldxb %r4, [%r1+5]
+lsh32 %r4, 16
+mov %r5, 7
+or32 %r4, %r3
+ldxb %r3, [%r1+6]
+lsh32 %r3, 8
+or32 %r4, %r3
+add %r5, %r2
+ldxb %r3, [%r1+7]
+or32 %r4, %r3
+mov %r0, %r4
+add %r0, %r5
+` + tail, false, []wideLoad{{13, 4, 4, true, Proven}}},
+	{"be32 in a big-endian program", provenHead + `ldxb %r3, [%r1+0]
+lsh32 %r3, 24
+ldxb %r4, [%r1+1]
+lsh32 %r4, 16
+or32 %r4, %r3
+ldxb %r3, [%r1+2]
+lsh32 %r3, 8
+or32 %r4, %r3
+ldxb %r3, [%r1+3]
+or32 %r4, %r3
+mov %r0, %r4
+` + tail, true, []wideLoad{{11, 4, 4, true, Proven}}},
+	{"le64", provenHead + le64("%r1", 0, "%r0") + tail, false, []wideLoad{{23, 0, 8, false, Proven}}},
+	{"be64", provenHead + be64("%r1", 0, "%r0") + tail, false, []wideLoad{{23, 0, 8, true, Proven}}},
+	{"le32 from two le16", provenHead + `ldxb %r3, [%r1+0]
+ldxb %r4, [%r1+1]
+lsh %r4, 8
+or %r3, %r4
+ldxb %r5, [%r1+2]
+ldxb %r4, [%r1+3]
+lsh %r4, 8
+or %r5, %r4
+lsh %r5, 16
+or %r3, %r5
+mov %r0, %r3
+` + tail, false, []wideLoad{{11, 3, 4, false, Proven}}},
+	{"32-bit shift counts wrap", provenHead + `ldxb %r3, [%r1+0]
+ldxb %r4, [%r1+1]
+lsh32 %r4, 40
+or32 %r3, %r4
+mov %r0, %r3
+` + tail, false, []wideLoad{{5, 3, 2, false, Proven}}},
+	{"moved result", provenHead + `ldxb %r3, [%r1+0]
+ldxb %r4, [%r1+1]
+lsh %r4, 8
+mov %r5, %r4
+or %r5, %r3
+mov %r0, %r5
+` + tail, false, []wideLoad{{6, 5, 2, false, Proven}}},
+	{"interleaved fields: one inside the other", provenHead + `ldxb %r3, [%r1+0]
+lsh %r3, 24
+ldxb %r6, [%r1+1]
+lsh %r6, 16
+or %r6, %r3
+ldxb %r3, [%r1+2]
+lsh %r3, 8
+or %r6, %r3
+ldxb %r3, [%r1+4]
+lsh %r3, 24
+ldxb %r5, [%r1+5]
+lsh %r5, 16
+or %r5, %r3
+ldxb %r3, [%r1+6]
+lsh %r3, 8
+or %r5, %r3
+ldxb %r3, [%r1+7]
+or %r5, %r3
+ldxb %r3, [%r1+3]
+or %r6, %r3
+mov %r0, %r6
+add %r0, %r5
+` + tail, false, []wideLoad{{19, 5, 4, true, Proven}, {21, 6, 4, true, Proven}}},
+	{"interleaved fields: a smaller one inside", provenHead + `ldxb %r0, [%r1+0]
+ldxb %r3, [%r1+1]
+lsh %r3, 8
+or %r0, %r3
+ldxb %r4, [%r1+4]
+lsh %r4, 8
+ldxb %r5, [%r1+5]
+or %r4, %r5
+ldxb %r3, [%r1+2]
+lsh %r3, 16
+or %r0, %r3
+ldxb %r3, [%r1+3]
+lsh %r3, 24
+or %r0, %r3
+add %r0, %r4
+` + tail, false, []wideLoad{{9, 4, 2, true, Proven}, {15, 0, 4, false, Proven}}},
+	{"interleaved fields: overlapping", provenHead + `ldxb %r3, [%r1+0]
+ldxb %r4, [%r1+2]
+lsh %r3, 8
+ldxb %r5, [%r1+1]
+or %r3, %r5
+lsh %r4, 8
+ldxb %r5, [%r1+3]
+or %r4, %r5
+mov %r0, %r3
+add %r0, %r4
+` + tail, false, []wideLoad{{6, 3, 2, true, Proven}}},
+	{"intermediate live after", provenHead + `ldxb %r3, [%r1+0]
+ldxb %r4, [%r1+1]
+lsh %r4, 8
+or %r3, %r4
+mov %r0, %r3
+add %r0, %r4
+` + tail, false, nil},
+	{"intermediate read in between", provenHead + `ldxb %r3, [%r1+0]
+ldxb %r4, [%r1+1]
+lsh %r4, 8
+mov %r0, %r4
+or %r3, %r4
+add %r0, %r3
+` + tail, false, nil},
+	{"intermediate live in a successor block", provenHead + `ldxb %r3, [%r1+0]
+ldxb %r4, [%r1+1]
+lsh %r4, 8
+or %r3, %r4
+jeq %r3, 0, out
+mov %r0, %r4
+` + tail, false, nil},
+	{"intermediate dead in the successors", provenHead + `ldxb %r3, [%r1+0]
+ldxb %r4, [%r1+1]
+lsh %r4, 8
+or %r3, %r4
+jeq %r3, 0, out
+mov %r4, 1
+mov %r0, %r4
+` + tail, false, []wideLoad{{5, 3, 2, false, Proven}}},
+	{"intermediate dead around a loop", provenHead + `mov %r5, 0
+loop:
+ldxb %r3, [%r1+0]
+ldxb %r4, [%r1+1]
+lsh %r4, 8
+or %r3, %r4
+add %r0, %r3
+add %r5, 1
+jlt %r5, 3, loop
+` + tail, false, []wideLoad{{6, 3, 2, false, Proven}}},
+	{"intermediate live around a loop", provenHead + `mov %r5, 0
+mov %r4, 0
+loop:
+add %r0, %r4
+ldxb %r3, [%r1+0]
+ldxb %r4, [%r1+1]
+lsh %r4, 8
+or %r3, %r4
+add %r0, %r3
+add %r5, 1
+jlt %r5, 3, loop
+` + tail, false, nil},
+	{"intermediate r2 at exit, no local calls", `stb [%r10-8], 1
+stb [%r10-7], 2
+ldxb %r0, [%r10-8]
+ldxb %r2, [%r10-7]
+lsh %r2, 8
+or %r0, %r2
+exit
+`, false, []wideLoad{{5, 0, 2, false, Frame}}},
+	{"intermediate r2 at a function's exit", `call local f
+add %r0, %r2
+exit
+f:
+stb [%r10-8], 1
+stb [%r10-7], 2
+ldxb %r0, [%r10-8]
+ldxb %r2, [%r10-7]
+lsh %r2, 8
+or %r0, %r2
+exit
+`, false, nil},
+	{"intermediate r6 at a function's exit", `mov %r6, 7
+call local f
+add %r0, %r6
+exit
+f:
+stb [%r10-8], 1
+stb [%r10-7], 2
+ldxb %r0, [%r10-8]
+ldxb %r6, [%r10-7]
+lsh %r6, 8
+or %r0, %r6
+exit
+`, false, []wideLoad{{9, 0, 2, false, Frame}}},
+	{"base changed in between", provenHead + `ldxb %r3, [%r1+0]
+add %r1, 1
+ldxb %r4, [%r1+0]
+lsh %r4, 8
+or %r3, %r4
+mov %r0, %r3
+` + tail, false, nil},
+	{"base changed before the last instruction", provenHead + `ldxb %r3, [%r1+0]
+ldxb %r4, [%r1+1]
+mov %r1, 0
+lsh %r4, 8
+or %r3, %r4
+mov %r0, %r3
+` + tail, false, nil},
+	{"gap in offsets", provenHead + `ldxb %r3, [%r1+0]
+ldxb %r4, [%r1+2]
+lsh %r4, 8
+or %r3, %r4
+mov %r0, %r3
+` + tail, false, nil},
+	{"wrong shift", provenHead + `ldxb %r3, [%r1+0]
+ldxb %r4, [%r1+1]
+lsh %r4, 7
+or %r3, %r4
+mov %r0, %r3
+` + tail, false, nil},
+	{"gap in bit positions", provenHead + `ldxb %r3, [%r1+0]
+ldxb %r4, [%r1+1]
+lsh %r4, 16
+or %r3, %r4
+mov %r0, %r3
+` + tail, false, nil},
+	{"same byte twice", provenHead + `ldxb %r3, [%r1+0]
+mov %r4, %r3
+lsh %r4, 8
+or %r3, %r4
+mov %r0, %r3
+` + tail, false, nil},
+	{"sign-extending loads", provenHead + `ldxsb %r3, [%r1+0]
+ldxsb %r4, [%r1+1]
+lsh %r4, 8
+or %r3, %r4
+mov %r0, %r3
+` + tail, false, nil},
+	{"32-bit or drops the high bytes", provenHead + `ldxb %r3, [%r1+0]
+ldxb %r4, [%r1+1]
+lsh %r4, 56
+or32 %r4, %r3
+mov %r0, %r4
+` + tail, false, nil},
+	{"32-bit shift drops a byte", provenHead + `ldxb %r3, [%r1+0]
+ldxb %r4, [%r1+1]
+lsh %r4, 8
+lsh32 %r4, 24
+or %r3, %r4
+mov %r0, %r3
+` + tail, false, nil},
+	{"store in between", `mov %r0, 0
+stb [%r10-8], 1
+stb [%r10-7], 2
+ldxb %r3, [%r10-8]
+stb [%r10-7], 9
+ldxb %r4, [%r10-7]
+lsh %r4, 8
+or %r3, %r4
+mov %r0, %r3
+exit
+`, false, nil},
+	{"stack, stores before", `mov %r0, 0
+stb [%r10-8], 1
+stb [%r10-7], 2
+ldxb %r3, [%r10-8]
+ldxb %r4, [%r10-7]
+lsh %r4, 8
+or %r3, %r4
+mov %r0, %r3
+exit
+`, false, []wideLoad{{6, 3, 2, false, Frame}}},
+	{"unproven: a group", `ldxb %r3, [%r1+0]
+ldxb %r4, [%r1+1]
+lsh %r4, 8
+or %r3, %r4
+mov %r0, %r3
+exit
+`, false, []wideLoad{{3, 3, 2, false, GroupedFast}}},
+	{"unproven load in between", provenHead + `mov %r6, %r1
+add %r6, 100
+ldxb %r3, [%r1+0]
+ldxb %r7, [%r6+0]
+ldxb %r4, [%r1+1]
+lsh %r4, 8
+or %r3, %r4
+mov %r0, %r3
+add %r0, %r7
+` + tail, false, nil},
+	{"unproven group member in between", `ldxb %r3, [%r1+0]
+ldxb %r7, [%r1+9]
+ldxb %r4, [%r1+1]
+lsh %r4, 8
+or %r3, %r4
+mov %r0, %r3
+add %r0, %r7
+exit
+`, false, []wideLoad{{4, 3, 2, false, GroupedFast}}},
+}
+
+// le64 returns the loads of the 8 bytes at base+off in little-endian
+// order into dst (r3, r4 scratch): 22 instructions.
+func le64(base string, off int, dst string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "ldxb %s, [%s+%d]\n", dst, base, off)
+	for i := 1; i < 8; i++ {
+		fmt.Fprintf(&b, "ldxb %%r3, [%s+%d]\nlsh %%r3, %d\nor %s, %%r3\n", base, off+i, 8*i, dst)
+	}
+	return b.String()
+}
+
+// be64 is le64 in big-endian order.
+func be64(base string, off int, dst string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "ldxb %s, [%s+%d]\n", dst, base, off+7)
+	for i := 1; i < 8; i++ {
+		fmt.Fprintf(&b, "ldxb %%r3, [%s+%d]\nlsh %%r3, %d\nor %s, %%r3\n", base, off+7-i, 8*i, dst)
+	}
+	return b.String()
+}
+
+func programOpts(big bool) *vm.Options {
+	if big {
+		return &vm.Options{Order: binary.BigEndian}
+	}
+	return nil
+}
+
+// TestCombineLowering checks which sequences combine, into what, and that
+// each runs as on the interpreter (with inputs long and short enough to
+// fault).
+func TestCombineLowering(t *testing.T) {
+	for _, tc := range combineCases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, _ := lowerRec(t, tc.src, programOpts(tc.big))
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("wide loads %+v, want %+v", got, tc.want)
+			}
+			if !Supported() {
+				return
+			}
+			for _, n := range []int{0, 1, 2, 7, 8, 16} {
+				mem := make([]byte, n)
+				for i := range mem {
+					mem[i] = byte(0x91 + 17*i)
+				}
+				both(t, tc.src, mem, programOpts(tc.big))
+			}
+		})
+	}
+}
+
+// TestCombineNative decodes the native code of combined sequences: one
+// load of the whole width, and a byte swap exactly for big-endian order.
+func TestCombineNative(t *testing.T) {
+	for _, tc := range combineCases {
+		if tc.want == nil {
+			continue
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			got, c := lowerRec(t, tc.src, programOpts(tc.big))
+			for _, w := range got {
+				// The code of the whole sequence: from its first pc
+				// (the first byte load before w.PC) to w.PC.
+				first := w.PC
+				for first > 0 && c.pcOff[first-1] == c.pcOff[w.PC] {
+					first--
+				}
+				code := c.bytes[c.pcOff[first]:c.pcOff[w.PC+1]]
+				loads, swaps := 0, 0
+				for len(code) > 0 {
+					in, err := x86asm.Decode(code, 64)
+					if err != nil {
+						t.Fatalf("decode %x: %v", code, err)
+					}
+					code = code[in.Len:]
+					for _, a := range in.Args {
+						if m, ok := a.(x86asm.Mem); ok && m.Base != x86asm.RSP && in.Op != x86asm.LEA && in.Op != x86asm.NOP {
+							loads++
+							if in.MemBytes != w.Size {
+								t.Errorf("%v: %d bytes, want %d", in, in.MemBytes, w.Size)
+							}
+						}
+					}
+					if in.Op == x86asm.BSWAP || in.Op == x86asm.ROL {
+						swaps++
+					}
+				}
+				if loads != 1 || (swaps == 1) != w.Swap || swaps > 1 {
+					t.Errorf("pc %d: %d loads and %d swaps, want 1 and swap %v", w.PC, loads, swaps, w.Swap)
+				}
+			}
+		})
+	}
+}
+
+// Programs whose combined loads are not proven, read at every offset of
+// the input: near its end the group's check fails and the original byte
+// loads must fault exactly (the same pc, address and size), also with a
+// store or another load of the group failing first or after.
+var combineNearEnd = []string{
+	// be32 in parse's form, loads in ascending order.
+	`mov %r0, 0
+mov %r6, 0
+loop:
+mov %r4, %r1
+add %r4, %r6
+ldxb %r3, [%r4+0]
+lsh32 %r3, 24
+ldxb %r5, [%r4+1]
+lsh32 %r5, 16
+or32 %r5, %r3
+ldxb %r3, [%r4+2]
+lsh32 %r3, 8
+or32 %r5, %r3
+ldxb %r3, [%r4+3]
+or32 %r5, %r3
+add %r0, %r5
+add %r6, 1
+jlt %r6, %r2, loop
+exit`,
+	// le32, loads in descending order, a store of the group before.
+	`mov %r0, 0
+mov %r6, 0
+loop:
+mov %r4, %r1
+add %r4, %r6
+stxb [%r4+1], %r6
+ldxb %r3, [%r4+3]
+lsh %r3, 24
+ldxb %r5, [%r4+2]
+lsh %r5, 16
+or %r5, %r3
+ldxb %r3, [%r4+1]
+lsh %r3, 8
+or %r5, %r3
+ldxb %r3, [%r4+0]
+or %r5, %r3
+add %r0, %r5
+add %r6, 1
+jlt %r6, %r2, loop
+exit`,
+	// be16 in checksum's form, a store of the group after it.
+	`mov %r0, 0
+mov %r6, 0
+loop:
+mov %r4, %r1
+add %r4, %r6
+ldxb %r7, [%r4+1]
+ldxb %r3, [%r4+0]
+lsh %r3, 8
+or %r3, %r7
+add %r0, %r3
+stxb [%r4+3], %r0
+add %r6, 1
+jlt %r6, %r2, loop
+exit`,
+	// le64 and be64 read from the end backwards.
+	`mov %r0, 0
+mov %r6, %r2
+loop:
+mov %r4, %r1
+add %r4, %r6
+add %r4, -9
+` + le64("%r4", 0, "%r5") + `add %r0, %r5
+` + be64("%r4", 1, "%r5") + `xor %r0, %r5
+sub %r6, 1
+jgt %r6, 0, loop
+exit`,
+}
+
+func TestCombineNearEnd(t *testing.T) {
+	for i, src := range combineNearEnd {
+		if w, _ := lowerRec(t, src, nil); len(w) == 0 {
+			t.Fatalf("program %d: nothing combined", i)
+		}
+		if !Supported() {
+			continue
+		}
+		for _, big := range []bool{false, true} {
+			for n := 0; n < 24; n++ {
+				mem := make([]byte, n)
+				for i := range mem {
+					mem[i] = byte(7*i + 0x35)
+				}
+				both(t, src, mem, programOpts(big))
+			}
+		}
+	}
+}
+
+// The main function writes the bytes the callback's frame combinations
+// (one inside the other) load in the frame below its own, so an entry in
+// the middle sees them but not the registers loaded before.
+const combineCallbackSrc = `mov %r3, %r2
+mov %r2, %r1
+mov %r4, %r10
+add %r4, -520
+stb [%r4+0], 5
+stb [%r4+1], 6
+stb [%r4+2], 7
+stb [%r4+3], 8
+mov %r1, 0
+call 11
+exit
+f:
+mov %r0, 0
+ldxb %r3, [%r10-7]
+ldxb %r4, [%r10-8]
+ldxb %r6, [%r10-5]
+mov %r5, 3
+lsh %r4, 8
+ldxb %r7, [%r10-6]
+lsh %r7, 8
+or %r7, %r6
+or %r4, %r3
+add %r0, %r4
+add %r0, %r7
+ldxb %r3, [%r1+0]
+ldxb %r4, [%r1+1]
+lsh %r4, 8
+or %r3, %r4
+add %r0, %r3
+ldxb %r3, [%r1+2]
+ldxb %r4, [%r1+3]
+lsh %r4, 8
+add %r5, 1
+or %r4, %r3
+add %r0, %r4
+add %r0, %r5
+exit`
+
+// A callback (vm.LocalCaller) may enter at any pc of a combined sequence:
+// from there it runs the original instructions, for frame (or proven)
+// combinations outside groups (their own copy) and grouped ones (the
+// group's slow copy).
+func TestCallbackIntoCombined(t *testing.T) {
+	if !Supported() {
+		t.Skip(ErrUnsupported)
+	}
+	hs := testHelpers()
+	hs.Register(vm.Helper{ID: 11, Name: "enter", Fn: func(m *vm.Memory, pc, addr, n, _, _ uint64) (uint64, error) {
+		return m.CallLocal(int(pc), addr, n, 0, 0, 0)
+	}})
+	src := combineCallbackSrc
+	if w, _ := lowerRec(t, src, &vm.Options{Helpers: hs}); len(w) != 4 {
+		t.Fatalf("combined %+v, want 4", w)
+	}
+	forCallbackTargets(t, src, 8, 11, hs, func(target int, vp *vm.Program) {
+		jp, err := Compile(vp, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{0, 3, 4, 8} {
+			for _, budget := range []uint64{0, 5, 9, 13, 40} {
+				m1, m2 := []byte("abcdefgh")[:n], []byte("abcdefgh")[:n]
+				r1, e1 := vp.Run(&vm.Env{Mem: m1, Budget: budget})
+				r2, e2 := jp.Run(&vm.Env{Mem: m2, Budget: budget})
+				compare(t, fmt.Sprintf("callback to pc %d, %d bytes, budget %d", target, n, budget), r1, e1, r2, e2, m1, m2)
+			}
+		}
+		jp.Close()
+	})
+}
+
+// A grouped combination after a block start inside its group's span: a
+// yield there resumes in the slow copy; budgets ending there are exact.
+func TestCombineSpanYield(t *testing.T) {
+	if !Supported() {
+		t.Skip(ErrUnsupported)
+	}
+	src := `mov %r0, 0
+mov %r6, 0
+loop:
+mov %r4, %r1
+add %r4, %r6
+ldxb %r5, [%r4+2]
+jeq %r5, 0x5a, skip
+ldxb %r3, [%r4+0]
+ldxb %r5, [%r4+1]
+lsh %r3, 8
+or %r3, %r5
+add %r0, %r3
+skip:
+add %r6, 1
+jlt %r6, %r2, loop
+exit`
+	if w, _ := lowerRec(t, src, nil); len(w) != 1 || w[0].Mode != GroupedFast {
+		t.Fatalf("combined %+v, want one grouped", w)
+	}
+	vp, err := vm.Load(mustAssemble(t, src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for yield := uint64(1); yield <= 12; yield++ {
+		jp, err := Compile(vp, &Options{YieldEvery: yield})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{3, 8, 16} {
+			for budget := uint64(1); budget < 80; budget++ {
+				m1, m2 := make([]byte, n), make([]byte, n)
+				for i := range m1 {
+					m1[i], m2[i] = byte(i*0x2d+3), byte(i*0x2d+3)
+				}
+				r1, e1 := vp.Run(&vm.Env{Mem: m1, Budget: budget})
+				r2, e2 := jp.Run(&vm.Env{Mem: m2, Budget: budget})
+				compare(t, fmt.Sprintf("yield %d, %d bytes, budget %d", yield, n, budget), r1, e1, r2, e2, m1, m2)
+			}
+		}
+		jp.Close()
+	}
+}
