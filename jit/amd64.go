@@ -108,9 +108,8 @@ type amd64Backend struct {
 	fixups []fixup
 	later  []func()
 	exit   Label // common exit path
-	// The first entry of a run jumps from offset start to startL, the
-	// first-entry stub (emitted last, like entry), which goes on to pc0.
-	start  int
+	// The first entry of a run enters at startL, the first-entry stub
+	// (emitted last, like entry), which goes on to pc0.
 	startL Label
 	pc0    Label
 	// raxBase: rax holds the saved base of the current group (after
@@ -267,13 +266,10 @@ func (b *amd64Backend) dead(r x.Reg) bool {
 func (b *amd64Backend) Entry() {
 	b.raxBase = false
 	b.jmp(b.entry)
-	b.start = b.a.Len()
-	b.jmp(b.startL)
 	b.Bind(b.pc0)
 }
 
-// StartStub implements Starter: the stub itself, not the jump to it at
-// start, which saves a jump per run.
+// StartStub implements Starter.
 func (b *amd64Backend) StartStub() int { return b.labels[b.startL] }
 
 // emitEntry emits an entry stub: the frame and the registers from the
