@@ -14,6 +14,9 @@ import (
 // JIT must then check what it skipped, as the interpreter does, instead of
 // reaching host memory or trapping on a division by zero.
 func TestCallbackIgnoresFacts(t *testing.T) {
+	if !Supported() {
+		t.Skip(ErrUnsupported)
+	}
 	const prog = `mov %r6, %r1
 jlt %r2, 8, +8
 mov %r2, %r6
@@ -82,8 +85,9 @@ func checkCallbackRuns(t *testing.T, vp *vm.Program) {
 	var want vm.Result
 	var werr error
 	var wmem string
+	ex := engines(t, vp)
 	for _, name := range []string{"interp", "jit"} {
-		ex := engines(t, vp)[name]
+		ex := ex[name]
 		env := &vm.Env{Mem: make([]byte, 16)}
 		r, err := ex.Run(env)
 		if name == "interp" {
