@@ -442,18 +442,23 @@ func (p *Program) endAt(st *state, pc int) {
 }
 
 // afterInBlock returns the number of instructions after pc in its basic
-// block, and in the blocks after it in its chain (chain.go): native code
-// charged them all.
+// block (its chain of blocks, when charged as one).
 func (p *Program) afterInBlock(pc int) int {
-	i := 0 // instructions from pc back to the block's first
+	return max(p.restFrom(pc)-1, 0)
+}
+
+// restFrom returns the number of instructions from pc, included, to the
+// end of its basic block (its chain of blocks, when charged as one).
+func (p *Program) restFrom(pc int) int {
+	i := 0 // instructions from the block's first pc to pc, excluded
 	for l := pc; l >= 0; l-- {
 		if p.insns.IsContinuation(l) {
 			continue
 		}
-		i++
 		if k := p.code.block[l]; k > 0 {
 			return k - i + p.code.chain.after[l]
 		}
+		i++
 	}
 	return 0
 }
@@ -539,21 +544,10 @@ func (p *Program) stepShort(st *state, m *vm.Memory, pc int) *vm.Error {
 // charged together (chain.go): the rest of its block and the chain's
 // blocks after it (0 when pc starts a block that charges itself).
 func (p *Program) restOfBlock(pc int) int {
-	ch := &p.code.chain
-	if ch.charge[pc] > 0 {
+	if p.code.chain.charge[pc] > 0 {
 		return 0
 	}
-	i := 0 // instructions from the block's first pc to pc
-	for l := pc; l >= 0; l-- {
-		if p.insns.IsContinuation(l) {
-			continue
-		}
-		if k := p.code.block[l]; k > 0 {
-			return k - i + ch.after[l]
-		}
-		i++
-	}
-	return 0
+	return p.restFrom(pc)
 }
 
 // Load verifies and loads p as vm.Load does, then compiles it for the host.
