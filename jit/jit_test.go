@@ -112,13 +112,10 @@ func testHelpers() *vm.Helpers {
 	return hs
 }
 
-// TestCallback runs a bpf_loop-like helper that calls back into the program.
-func TestCallback(t *testing.T) {
-	if !Supported() {
-		t.Skip(ErrUnsupported)
-	}
-	hs := testHelpers()
-	hs.Register(vm.Helper{ID: 10, Name: "loop", Fn: func(m *vm.Memory, n, fn, ctx, _, _ uint64) (uint64, error) {
+// loopHelper is a bpf_loop-like helper: loop(n, fn, ctx) calls fn(i, ctx)
+// for i < n and returns the sum of the results.
+func loopHelper(id int32) vm.Helper {
+	return vm.Helper{ID: id, Name: "loop", Fn: func(m *vm.Memory, n, fn, ctx, _, _ uint64) (uint64, error) {
 		var sum uint64
 		for i := uint64(0); i < n; i++ {
 			r, err := m.CallLocal(int(fn), i, ctx, 0, 0, 0)
@@ -128,7 +125,16 @@ func TestCallback(t *testing.T) {
 			sum += r
 		}
 		return sum, nil
-	}})
+	}}
+}
+
+// TestCallback runs a bpf_loop-like helper that calls back into the program.
+func TestCallback(t *testing.T) {
+	if !Supported() {
+		t.Skip(ErrUnsupported)
+	}
+	hs := testHelpers()
+	hs.Register(loopHelper(10))
 	mk := func(body string) isa.Program {
 		f, err := asm.Assemble(body)
 		if err != nil {

@@ -415,17 +415,7 @@ f:
 func TestPinnedCallback(t *testing.T) {
 	seen := map[string]int{}
 	hs := testHelpers()
-	hs.Register(vm.Helper{ID: 10, Name: "loop", Fn: func(m *vm.Memory, n, fn, ctx, _, _ uint64) (uint64, error) {
-		var sum uint64
-		for i := uint64(0); i < n; i++ {
-			r, err := m.CallLocal(int(fn), i, ctx, 0, 0, 0)
-			if err != nil {
-				return 0, err
-			}
-			sum += r
-		}
-		return sum, nil
-	}})
+	hs.Register(loopHelper(10))
 	for name, body := range map[string]string{
 		// r1 = i, r2 = ctx (the input)
 		"stack": `mov %r5, %r10

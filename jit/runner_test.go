@@ -30,17 +30,7 @@ func runnerHelpers(tail *vm.Executable) *vm.Helpers {
 	hs.Register(vm.Helper{ID: 22, Name: "stackw", Fn: func(m *vm.Memory, a, _, _, _, _ uint64) (uint64, error) {
 		return 0, m.Store(a, 8, 0x5555)
 	}})
-	hs.Register(vm.Helper{ID: 23, Name: "loop", Fn: func(m *vm.Memory, n, fn, ctx, _, _ uint64) (uint64, error) {
-		var sum uint64
-		for i := uint64(0); i < n; i++ {
-			r, err := m.CallLocal(int(fn), i, ctx, 0, 0, 0)
-			if err != nil {
-				return 0, err
-			}
-			sum += r
-		}
-		return sum, nil
-	}})
+	hs.Register(loopHelper(23))
 	hs.Register(vm.Helper{ID: 24, Name: "tail", Fn: func(m *vm.Memory, _, _, _, _, _ uint64) (uint64, error) {
 		next := *m.Env
 		if next.TailCalls >= 3 {
