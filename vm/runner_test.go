@@ -89,26 +89,5 @@ func TestRunnerTrace(t *testing.T) {
 }
 
 func TestRunnerAllocs(t *testing.T) {
-	prog := load(t, `
-		mov %r6, 0
-	loop:
-		stxdw [%r10-8], %r6
-		ldxdw %r7, [%r10-8]
-		add %r6, 1
-		call local f
-		jlt %r6, 100, loop
-		mov %r0, %r6
-		exit
-	f:
-		mov %r0, 1
-		exit`, Options{})
-	r := prog.NewRunner()
-	env := &Env{Mem: make([]byte, 64), Budget: 1 << 20}
-	if n := testing.AllocsPerRun(50, func() {
-		if _, err := r.Run(env); err != nil {
-			t.Fatal(err)
-		}
-	}); n != 0 {
-		t.Errorf("%v allocations per run", n)
-	}
+	checkNoAllocs(t, load(t, allocsProgram, Options{}).NewRunner().Run)
 }

@@ -706,11 +706,9 @@ func TestInvalidControlFlow(t *testing.T) {
 	}
 }
 
-func TestAllocs(t *testing.T) {
-	if raceEnabled {
-		t.Skip("sync.Pool drops items under the race detector")
-	}
-	prog := load(t, `
+// allocsProgram stores, loads and calls a local function in a loop: the
+// paths a run must take without allocating.
+const allocsProgram = `
 		mov %r6, 0
 	loop:
 		stxdw [%r10-8], %r6
@@ -722,15 +720,26 @@ func TestAllocs(t *testing.T) {
 		exit
 	f:
 		mov %r0, 1
-		exit`, Options{})
+		exit`
+
+// checkNoAllocs fails t if a run of allocsProgram through run allocates.
+func checkNoAllocs(t *testing.T, run func(*Env) (Result, error)) {
+	t.Helper()
 	env := &Env{Mem: make([]byte, 64), Budget: 1 << 20}
 	if n := testing.AllocsPerRun(50, func() {
-		if _, err := prog.Run(env); err != nil {
+		if _, err := run(env); err != nil {
 			t.Fatal(err)
 		}
 	}); n != 0 {
 		t.Errorf("%v allocations per run", n)
 	}
+}
+
+func TestAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items under the race detector")
+	}
+	checkNoAllocs(t, load(t, allocsProgram, Options{}).Run)
 }
 
 func TestMemoryAPI(t *testing.T) {
