@@ -33,6 +33,16 @@ type code struct {
 	block   []int     // block[pc] = size in instructions of the block starting at pc (0 if not a leader)
 	chain   chainInfo // blocks charged together (chain.go)
 	cache   bool      // the code reads state.cache: fill it before entries
+	// wcRegions has bit id set for each region (input, context) that has
+	// stores proven in bounds whose write permission is chosen per run
+	// (WriteChecked; Proven in a writable variant, see Program.pick).
+	wcRegions uint8
+	// helperNext[pc] is where native code resumes after the helper call
+	// at pc (0 elsewhere), to move a run between variants; helpers: the
+	// program calls helpers.
+	helperNext []int
+	helpers    bool
+	localCalls bool
 }
 
 // lowerer walks one program and drives a backend.
@@ -62,6 +72,9 @@ type lowerer struct {
 	refundJump map[int]int
 	refundFall map[int]int
 	tramps     []tramp
+	wcRegions  uint8 // see code.wcRegions
+	helperNext []int // see code.helperNext
+	helpers    bool
 }
 
 // tramp is a taken edge leaving a chain: refund n, then jump to target.
@@ -329,7 +342,7 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 		}
 	}
 	cfg.Slots = n
-	l := &lowerer{be: be, p: p, facts: facts, cfg: cfg, faults: map[int]Label{}}
+	l := &lowerer{be: be, p: p, facts: facts, cfg: cfg, faults: map[int]Label{}, helperNext: make([]int, n+1)}
 	be.Begin(&l.cfg)
 
 	// Leaders: the first pc, jump and call targets, and the pc after any
@@ -532,6 +545,7 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 	if cu, ok := be.(cacheUser); ok {
 		c.cache = cu.usesCache()
 	}
+	c.wcRegions, c.helperNext, c.helpers, c.localCalls = l.wcRegions, l.helperNext, l.helpers, cfg.LocalCalls
 	return c, nil
 }
 
@@ -828,8 +842,13 @@ func (l *lowerer) access(pc int, base uint8, off int16, size int, write, atomic 
 			a.Fault = l.faultLabel(pc)
 		}
 	case l.fact(pc).InBounds && write && !atomic && regionID(l.fact(pc).Region) >= vm.RegionInput:
-		a.Mode = WriteChecked
 		a.Region = regionID(l.fact(pc).Region)
+		l.wcRegions |= 1 << a.Region
+		if l.cfg.writable {
+			a.Mode = Proven // the run's region is writable throughout
+			break
+		}
+		a.Mode = WriteChecked
 		a.Fault = l.faultLabel(pc)
 	case l.groups[pc] != nil && l.jumper && !l.slow:
 		a.Mode = GroupedFast
@@ -844,6 +863,17 @@ func (l *lowerer) access(pc int, base uint8, off int16, size int, write, atomic 
 		}
 	}
 	return a
+}
+
+// helperCall records where native code resumes after the helper call at
+// pc, just bound. Calls end groups and combinations, so only the main
+// code has them; a second copy would make the record ambiguous.
+func (l *lowerer) helperCall(pc int) {
+	if l.slow || l.helperNext[pc] != 0 {
+		panic(fmt.Sprintf("jit: helper call at pc %d lowered twice", pc))
+	}
+	l.helperNext[pc] = l.be.Offset()
+	l.helpers = true
 }
 
 // fact returns what the verifier proved about the access at pc.
@@ -1103,6 +1133,7 @@ func (l *lowerer) insn(pc int) error {
 			next := be.NewLabel()
 			be.ExitToGo(ExitHelper, pc, Reg(ins.Dst), next)
 			be.Bind(next)
+			l.helperCall(pc)
 		case ins.Opcode == isa.OpCall && ins.Src == isa.CallLocal:
 			t, ok := l.target(pc)
 			if !ok {
@@ -1114,6 +1145,7 @@ func (l *lowerer) insn(pc int) error {
 			next := be.NewLabel()
 			be.ExitToGo(ExitHelper, pc, Imm(int64(int32(ins.Imm))), next)
 			be.Bind(next)
+			l.helperCall(pc)
 		default:
 			t, ok := l.target(pc)
 			if !ok {
