@@ -86,7 +86,8 @@
 // the stack, input or context no id lookup either: amd64 adds a per-run
 // delta, data - id<<32, arm64 loads the region's entry),
 // WriteChecked (stores to the input or context proven in bounds, whose
-// writability is chosen per run: only the permission is checked) and
+// writability is chosen per run: only the permission is checked; see
+// Writable variant below) and
 // Grouped: runs of accesses through the same unchanged base register in an
 // extended basic block share one check of the union of their ranges. When
 // that check fails, each member checks itself, so faults and side effects
@@ -112,6 +113,26 @@
 // between; nothing else writes those registers, and exits and local calls
 // neither save nor restore unused registers. checksum and sieve in bench/
 // use r0..r6 only; programs using every register get no pins.
+//
+// # Writable variant
+//
+// Most runs give a writable input, so a Program has a second compilation
+// in which WriteChecked stores are Proven (no permission test: 5% on
+// bench/sieve, whose inner loop is a store). Program.pick chooses it per
+// run when the regions those stores touch are writable; it is compiled
+// at the first such run, once, under the Program's mutex (like the
+// callback twin: no cost for programs that never need it), and Close
+// frees it. The choice must hold for the whole run, and between entries
+// only a helper can change the region table (yields, budget steps,
+// legacy loads and atomics in Go do not): after each helper call the
+// variant's exits loop checks the permissions again and, if one was
+// dropped, moves the run to the checked code at the same point (the
+// helper's resume address in the other code, code.helperNext) with the
+// same state (the two share the state and cache layouts; entry stubs
+// reload pinned values, which may differ, at every entry). Native return addresses in the frame stack cannot be moved,
+// so a program with both local calls and helper calls has no variant.
+// Callbacks keep running the fact-free twin. Runs that never store
+// through WriteChecked (code.wcRegions 0) pay one test per run.
 //
 // # Load combining
 //

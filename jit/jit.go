@@ -198,8 +198,8 @@ func (p *Program) Close() error {
 
 // pick returns the compilation of p for a run on m: the writable variant
 // when the regions with WriteChecked stores are writable, else p. In the
-// writable variant those stores are Proven: no permission test (13% on
-// bench/sieve). Its assumption must hold until the run ends, and only a
+// writable variant those stores are Proven: no permission test (see the
+// package doc). Its assumption must hold until the run ends, and only a
 // helper can change the region table during a run (Go's other work
 // between entries does not): after each helper call exits checks it and
 // moves the run to p at the helper's resume point when it no longer
