@@ -117,22 +117,22 @@
 // # Writable variant
 //
 // Most runs give a writable input, so a Program has a second compilation
-// in which WriteChecked stores are Proven (no permission test: 5% on
-// bench/sieve, whose inner loop is a store). Program.pick chooses it per
-// run when the regions those stores touch are writable; it is compiled
-// at the first such run, once, under the Program's mutex (like the
-// callback twin: no cost for programs that never need it), and Close
+// in which WriteChecked stores are Proven (no permission test: about 5%
+// on bench/sieve, whose inner loop is a store). Program.pick chooses it
+// per run when the regions those stores touch are writable; it is
+// compiled at the first such run, once, under the Program's mutex (like
+// the callback twin: programs that never need it pay nothing), and Close
 // frees it. The choice must hold for the whole run, and between entries
 // only a helper can change the region table (yields, budget steps,
 // legacy loads and atomics in Go do not): after each helper call the
 // variant's exits loop checks the permissions again and, if one was
-// dropped, moves the run to the checked code at the same point (the
-// helper's resume address in the other code, code.helperNext) with the
-// same state (the two share the state and cache layouts; entry stubs
-// reload pinned values, which may differ, at every entry). Native return addresses in the frame stack cannot be moved,
-// so a program with both local calls and helper calls has no variant.
-// Callbacks keep running the fact-free twin. Runs that never store
-// through WriteChecked (code.wcRegions 0) pay one test per run.
+// dropped, moves the run to the checked code with the same state: the
+// resume address and the native return addresses of the local calls in
+// progress go to the same points there (code.helperNext, code.localRet;
+// calls are lowered once, in the main code). Both codes share the state
+// and cache layouts; their pins may differ, but entry stubs reload pins
+// at every entry. Callbacks keep running the fact-free twin. Programs
+// without WriteChecked stores (code.wcRegions 0) pay one test per run.
 //
 // # Load combining
 //

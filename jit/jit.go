@@ -203,11 +203,9 @@ func (p *Program) Close() error {
 // helper can change the region table during a run (Go's other work
 // between entries does not): after each helper call exits checks it and
 // moves the run to p at the helper's resume point when it no longer
-// holds (resumeChecked). A run can be moved only at depth 0 (frames
-// hold native return addresses), so a program with both local and
-// helper calls has no variant. Callbacks run the fact-free twin anyway.
+// holds (resumeChecked). Callbacks run the fact-free twin anyway.
 func (p *Program) pick(m *vm.Memory) *Program {
-	if !writable(m, p.code.wcRegions) || p.code.helpers && p.code.localCalls {
+	if !writable(m, p.code.wcRegions) {
 		return p
 	}
 	if t := p.rwProg.Load(); t != nil {
@@ -246,13 +244,24 @@ func (p *Program) writableVariant() *Program {
 }
 
 // resumeChecked moves a run of the writable variant p, stopped after the
-// helper call at pc (depth 0), to the checked program and runs it on.
+// helper call at pc, to the checked program and runs it on: the resume
+// address and the return addresses of the local calls in progress are
+// moved to the same points in the checked code.
 func (p *Program) resumeChecked(st *state, m *vm.Memory, pc int) (bool, *vm.Error) {
 	c := p.rwOf
-	if st.depth != 0 || st.resume != uint64(p.entry)+uint64(p.code.helperNext[pc]) {
+	move := func(addr uint64, at, to []int) uint64 {
+		for q, off := range at {
+			if off != 0 && addr == uint64(p.entry)+uint64(off) {
+				return uint64(c.entry) + uint64(to[q])
+			}
+		}
 		panic(fmt.Sprintf("jit: cannot move the run at pc %d to the checked code", pc))
 	}
-	st.resume = uint64(c.entry) + uint64(c.code.helperNext[pc])
+	st.resume = move(st.resume, p.code.helperNext[pc:pc+1], c.code.helperNext[pc:pc+1])
+	for i := range st.depth {
+		f := &st.frameBuf[i]
+		f.ret = move(f.ret, p.code.localRet, c.code.localRet)
+	}
 	return c.loop(st, m)
 }
 

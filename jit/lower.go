@@ -38,11 +38,10 @@ type code struct {
 	// (WriteChecked; Proven in a writable variant, see Program.pick).
 	wcRegions uint8
 	// helperNext[pc] is where native code resumes after the helper call
-	// at pc (0 elsewhere), to move a run between variants; helpers: the
-	// program calls helpers.
+	// at pc, localRet[pc] where the local call at pc returns (0
+	// elsewhere), to move a run between variants (Program.resumeChecked).
 	helperNext []int
-	helpers    bool
-	localCalls bool
+	localRet   []int
 }
 
 // lowerer walks one program and drives a backend.
@@ -74,7 +73,7 @@ type lowerer struct {
 	tramps     []tramp
 	wcRegions  uint8 // see code.wcRegions
 	helperNext []int // see code.helperNext
-	helpers    bool
+	localRet   []int // see code.localRet
 }
 
 // tramp is a taken edge leaving a chain: refund n, then jump to target.
@@ -342,7 +341,7 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 		}
 	}
 	cfg.Slots = n
-	l := &lowerer{be: be, p: p, facts: facts, cfg: cfg, faults: map[int]Label{}, helperNext: make([]int, n+1)}
+	l := &lowerer{be: be, p: p, facts: facts, cfg: cfg, faults: map[int]Label{}, helperNext: make([]int, n+1), localRet: make([]int, n+1)}
 	be.Begin(&l.cfg)
 
 	// Leaders: the first pc, jump and call targets, and the pc after any
@@ -545,7 +544,7 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 	if cu, ok := be.(cacheUser); ok {
 		c.cache = cu.usesCache()
 	}
-	c.wcRegions, c.helperNext, c.helpers, c.localCalls = l.wcRegions, l.helperNext, l.helpers, cfg.LocalCalls
+	c.wcRegions, c.helperNext, c.localRet = l.wcRegions, l.helperNext, l.localRet
 	return c, nil
 }
 
@@ -865,15 +864,15 @@ func (l *lowerer) access(pc int, base uint8, off int16, size int, write, atomic 
 	return a
 }
 
-// helperCall records where native code resumes after the helper call at
-// pc, just bound. Calls end groups and combinations, so only the main
-// code has them; a second copy would make the record ambiguous.
-func (l *lowerer) helperCall(pc int) {
-	if l.slow || l.helperNext[pc] != 0 {
-		panic(fmt.Sprintf("jit: helper call at pc %d lowered twice", pc))
+// record sets at[pc] to the current offset: where native code resumes
+// after the helper or local call at pc. Calls end groups and
+// combinations, so only the main code has them; a second copy would make
+// the record ambiguous.
+func (l *lowerer) record(at []int, pc int) {
+	if l.slow || at[pc] != 0 {
+		panic(fmt.Sprintf("jit: call at pc %d lowered twice", pc))
 	}
-	l.helperNext[pc] = l.be.Offset()
-	l.helpers = true
+	at[pc] = l.be.Offset()
 }
 
 // fact returns what the verifier proved about the access at pc.
@@ -1133,7 +1132,7 @@ func (l *lowerer) insn(pc int) error {
 			next := be.NewLabel()
 			be.ExitToGo(ExitHelper, pc, Reg(ins.Dst), next)
 			be.Bind(next)
-			l.helperCall(pc)
+			l.record(l.helperNext, pc)
 		case ins.Opcode == isa.OpCall && ins.Src == isa.CallLocal:
 			t, ok := l.target(pc)
 			if !ok {
@@ -1141,11 +1140,12 @@ func (l *lowerer) insn(pc int) error {
 				break
 			}
 			be.CallLocal(pc, l.labels[t])
+			l.record(l.localRet, pc) // the return address is bound last
 		case ins.Opcode == isa.OpCall:
 			next := be.NewLabel()
 			be.ExitToGo(ExitHelper, pc, Imm(int64(int32(ins.Imm))), next)
 			be.Bind(next)
-			l.helperCall(pc)
+			l.record(l.helperNext, pc)
 		default:
 			t, ok := l.target(pc)
 			if !ok {

@@ -227,34 +227,95 @@ func TestWritableVariantCallback(t *testing.T) {
 	}
 }
 
-// A program with local calls and helper calls has no writable variant: a
-// run could not move to the checked code inside a call.
+// A helper that drops the permission inside local calls moves the run to
+// the checked code with the return addresses of the calls in progress:
+// the stores after the calls return fault.
 func TestWritableVariantLocalCalls(t *testing.T) {
 	if !Supported() {
 		t.Skip(ErrUnsupported)
 	}
+	tr := &variantTracker{}
 	hs := testHelpers()
 	hs.Register(dropHelper(20))
-	p, err := asm.Assemble("mov %r6, %r1\nmov %r0, 0\njlt %r2, 8, out\nstb [%r6+0], 1\ncall local f\nstb [%r6+1], 1\nout:\nexit\nf:\nmov %r1, 2\ncall 20\nmov %r0, 0\nexit")
-	if err != nil {
-		t.Fatal(err)
+	hs.Register(tr.helper(21))
+	for _, drop := range []int{0, vm.RegionInput} {
+		for _, fStore := range []bool{false, true} {
+			// main stores and calls f, f calls g, g (maybe) drops the
+			// permission; then f (maybe) and main store: the return
+			// addresses of f's frame, then main's, must have moved.
+			fst := "mov %r0, 0"
+			if fStore {
+				fst = "stb [%r6+2], 1"
+			}
+			src := fmt.Sprintf(`mov %%r6, %%r1
+mov %%r0, 0
+jlt %%r2, 8, out
+stb [%%r6+0], 1
+call local f
+call 21
+stb [%%r6+1], 1
+mov %%r0, 3
+out:
+exit
+f:
+mov %%r6, %%r1
+call local g
+call 21
+%s
+mov %%r0, 0
+exit
+g:
+mov %%r1, %d
+call 20
+exit`, fst, drop)
+			p, err := asm.Assemble(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			vp, err := vm.Load(p, &vm.Options{Helpers: hs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for pc, ins := range vp.Instructions() {
+				if ins.Class() == isa.ClassST && !vp.Facts().Access[pc].InBounds {
+					t.Fatalf("store at pc %d not in bounds", pc)
+				}
+			}
+			jp, err := Compile(vp, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr.p = jp
+			for _, ro := range []bool{false, true} {
+				m1, m2 := make([]byte, 8), make([]byte, 8)
+				r1, e1 := vp.Run(&vm.Env{Mem: m1, MemReadOnly: ro})
+				tr.seen = tr.seen[:0]
+				r2, e2 := jp.Run(&vm.Env{Mem: m2, MemReadOnly: ro})
+				what := fmt.Sprintf("drop %d, store in f %v, read-only %v", drop, fStore, ro)
+				compare(t, what, r1, e1, r2, e2, m1, m2)
+				if (ro || drop != 0) != (e2 != nil) {
+					t.Errorf("%s: error %v", what, e2)
+				}
+				want := "[rw rw]"
+				switch {
+				case ro:
+					want = "[]"
+				case drop != 0 && fStore:
+					want = "[checked]"
+				case drop != 0:
+					want = "[checked checked]"
+				}
+				if fmt.Sprint(tr.seen) != want {
+					t.Errorf("%s: ran in %v, want %s", what, tr.seen, want)
+				}
+			}
+			if jp.rwProg.Load() == nil {
+				t.Errorf("drop %d: no writable variant", drop)
+			}
+			jp.Close()
+		}
 	}
-	vp, err := vm.Load(p, &vm.Options{Helpers: hs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	jp, err := Compile(vp, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer jp.Close()
-	m1, m2 := make([]byte, 8), make([]byte, 8)
-	r1, e1 := vp.Run(&vm.Env{Mem: m1})
-	r2, e2 := jp.Run(&vm.Env{Mem: m2})
-	compare(t, "local calls", r1, e1, r2, e2, m1, m2)
-	if e2 == nil || jp.code.wcRegions == 0 || jp.rwProg.Load() != nil {
-		t.Errorf("error %v, wcRegions %#x, variant %v: want a fault, WriteChecked stores, no variant", e2, jp.code.wcRegions, jp.rwProg.Load())
-	}
+	tr.p = nil
 }
 
 // Runs from many goroutines on read-only and writable inputs share one
