@@ -184,13 +184,25 @@ func TestWritableVariantCallback(t *testing.T) {
 	hs := testHelpers()
 	hs.Register(loopHelper(10))
 	hs.Register(dropHelper(20))
-	for _, drop := range []int{0, vm.RegionInput} {
-		// main: store (WriteChecked), maybe drop, loop(3, f, input); f(i, p): p[i+1] = i.
-		f, err := asm.Assemble("mov %r3, %r2\nadd %r3, %r1\nstxb [%r3+1], %r1\nmov %r0, %r1\nexit")
+	for _, c := range []struct {
+		dropMain, dropCb int
+		fStore           bool
+	}{{0, 0, true}, {vm.RegionInput, 0, true}, {0, vm.RegionInput, false}, {0, vm.RegionInput, true}} {
+		name := fmt.Sprintf("%+v", c)
+		drop := c.dropMain | c.dropCb
+		// main: store (WriteChecked), maybe drop, loop(3, f, input),
+		// store; f(i, p): maybe drop, maybe p[i+2] = i. A drop in the
+		// callback moves the main run to the checked code when the
+		// loop helper returns.
+		fst := ""
+		if c.fStore {
+			fst = "mov %r3, %r6\nadd %r3, %r7\nstxb [%r3+2], %r7\n"
+		}
+		f, err := asm.Assemble(fmt.Sprintf("mov %%r6, %%r2\nmov %%r7, %%r1\nmov %%r1, %d\ncall 20\n%smov %%r0, %%r7\nexit", c.dropCb, fst))
 		if err != nil {
 			t.Fatal(err)
 		}
-		main, err := asm.Assemble(fmt.Sprintf("mov %%r6, %%r1\nmov %%r0, 0\njlt %%r2, 8, out\nstb [%%r6+0], 9\nmov %%r1, %d\ncall 20\nmov %%r1, 3\nmov %%r3, %%r6\nlddw %%r2, 3\ncall 10\nout:\nexit", drop))
+		main, err := asm.Assemble(fmt.Sprintf("mov %%r6, %%r1\nmov %%r0, 0\njlt %%r2, 8, out\nstb [%%r6+0], 9\nmov %%r1, %d\ncall 20\nmov %%r1, 3\nmov %%r3, %%r6\nlddw %%r2, 3\ncall 10\nstb [%%r6+1], 9\nout:\nexit", c.dropMain))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -215,13 +227,13 @@ func TestWritableVariantCallback(t *testing.T) {
 			m1, m2 := make([]byte, 8), make([]byte, 8)
 			r1, e1 := vp.Run(&vm.Env{Mem: m1, MemReadOnly: ro})
 			r2, e2 := jp.Run(&vm.Env{Mem: m2, MemReadOnly: ro})
-			compare(t, fmt.Sprintf("drop %d, read-only %v", drop, ro), r1, e1, r2, e2, m1, m2)
+			compare(t, fmt.Sprintf("%s, read-only %v", name, ro), r1, e1, r2, e2, m1, m2)
 			if (ro || drop != 0) && e2 == nil {
-				t.Errorf("drop %d, read-only %v: no fault", drop, ro)
+				t.Errorf("%s, read-only %v: no fault", name, ro)
 			}
 		}
 		if jp.rwProg.Load() == nil || jp.cbProg.Load() == nil {
-			t.Errorf("drop %d: writable variant %v, callback twin %v, want both", drop, jp.rwProg.Load(), jp.cbProg.Load())
+			t.Errorf("%s: writable variant %v, callback twin %v, want both", name, jp.rwProg.Load(), jp.cbProg.Load())
 		}
 		jp.Close()
 	}
