@@ -129,10 +129,12 @@
 // dropped, moves the run to the checked code with the same state: the
 // resume address and the native return addresses of the local calls in
 // progress go to the same points there (code.helperNext, code.localRet;
-// calls are lowered once, in the main code). Both codes share the state
-// and cache layouts; their pins may differ, but entry stubs reload pins
-// at every entry. Callbacks keep running the fact-free twin. Programs
-// without WriteChecked stores (code.wcRegions 0) pay one test per run.
+// calls are lowered once, in the main code, else the program gets no
+// variant). Both codes share the state and cache layouts; their pins
+// may differ, but entry stubs reload pins at every entry. Callbacks keep
+// running the fact-free twin. Programs without WriteChecked stores
+// (code.wcRegions 0) pay one test per run. A helper that makes a region
+// writable during a run leaves it in the checked code.
 //
 // # Load combining
 //

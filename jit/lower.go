@@ -74,6 +74,7 @@ type lowerer struct {
 	wcRegions  uint8 // see code.wcRegions
 	helperNext []int // see code.helperNext
 	localRet   []int // see code.localRet
+	ambiguous  bool  // see record
 }
 
 // tramp is a taken edge leaving a chain: refund n, then jump to target.
@@ -545,6 +546,9 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 		c.cache = cu.usesCache()
 	}
 	c.wcRegions, c.helperNext, c.localRet = l.wcRegions, l.helperNext, l.localRet
+	if l.ambiguous {
+		c.wcRegions = 0 // no writable variant
+	}
 	return c, nil
 }
 
@@ -866,11 +870,12 @@ func (l *lowerer) access(pc int, base uint8, off int16, size int, write, atomic 
 
 // record sets at[pc] to the current offset: where native code resumes
 // after the helper or local call at pc. Calls end groups and
-// combinations, so only the main code has them; a second copy would make
-// the record ambiguous.
+// combinations, so only the main code has them; should a call have a
+// second copy, the record would be ambiguous and the program gets no
+// writable variant (ambiguous).
 func (l *lowerer) record(at []int, pc int) {
 	if l.slow || at[pc] != 0 {
-		panic(fmt.Sprintf("jit: call at pc %d lowered twice", pc))
+		l.ambiguous = true
 	}
 	at[pc] = l.be.Offset()
 }
