@@ -136,6 +136,15 @@
 // (code.wcRegions 0) pay one test per run. A helper that makes a region
 // writable during a run leaves it in the checked code.
 //
+// The same move protects the verifier's proofs, which hold for the input
+// and context lengths at the run's entry: a helper may replace those
+// regions (a packet helper that trims the packet), so after every helper
+// call, code with proven accesses to them (code.proven) checks that they
+// are still as long and readable as at entry (Program.holds), and if not
+// moves the run to the code without facts that callbacks use, where every
+// access is checked as in the interpreter. The stack region and map
+// values must not be replaced by helpers.
+//
 // # Load combining
 //
 // Compilers read unaligned and network-order fields one byte at a time

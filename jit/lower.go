@@ -37,9 +37,16 @@ type code struct {
 	// stores proven in bounds whose write permission is chosen per run
 	// (WriteChecked; Proven in a writable variant, see Program.pick).
 	wcRegions uint8
+	// proven has bit id set for each region (input, context) with
+	// accesses whose bounds the verifier proved against the region's
+	// length at entry (Proven, WriteChecked, folded): a helper that
+	// shrinks the region moves the run to code without facts.
+	proven uint8
+	// movable: helperNext and localRet are unambiguous (see record).
+	movable bool
 	// helperNext[pc] is where native code resumes after the helper call
 	// at pc, localRet[pc] where the local call at pc returns (0
-	// elsewhere), to move a run between variants (Program.resumeChecked).
+	// elsewhere), to move a run between compilations (Program.moveTo).
 	helperNext []int
 	localRet   []int
 }
@@ -72,6 +79,7 @@ type lowerer struct {
 	refundFall map[int]int
 	tramps     []tramp
 	wcRegions  uint8 // see code.wcRegions
+	proven     uint8 // see code.proven
 	helperNext []int // see code.helperNext
 	localRet   []int // see code.localRet
 	ambiguous  bool  // see record
@@ -546,6 +554,7 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 		c.cache = cu.usesCache()
 	}
 	c.wcRegions, c.helperNext, c.localRet = l.wcRegions, l.helperNext, l.localRet
+	c.proven, c.movable = l.proven, !l.ambiguous
 	if l.ambiguous {
 		c.wcRegions = 0 // no writable variant
 	}
@@ -841,12 +850,16 @@ func (l *lowerer) access(pc int, base uint8, off int16, size int, write, atomic 
 	case l.fact(pc).Proven:
 		a.Mode = Proven
 		a.Region = regionID(l.fact(pc).Region)
+		if a.Region >= vm.RegionInput {
+			l.proven |= 1 << a.Region
+		}
 		if atomic {
 			a.Fault = l.faultLabel(pc)
 		}
 	case l.fact(pc).InBounds && write && !atomic && regionID(l.fact(pc).Region) >= vm.RegionInput:
 		a.Region = regionID(l.fact(pc).Region)
 		l.wcRegions |= 1 << a.Region
+		l.proven |= 1 << a.Region
 		if l.cfg.writable {
 			a.Mode = Proven // the run's region is writable throughout
 			break
