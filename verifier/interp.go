@@ -370,8 +370,16 @@ func (v *verifier) dropSingleIDs(st *state, pc int) {
 		}
 	}
 	st.sums = sr
+	sc := st.scaled[:0]
+	for _, r := range st.scaled {
+		if held(r.id) {
+			sc = append(sc, r)
+		}
+	}
+	st.scaled = sc
 	for _, u := range ids {
-		if _, ok := st.rangeOf(u.id); u.n > 1 || ok || inSum(st.sums, u.id) {
+		_, ok := st.rangeOf(u.id)
+		if _, sok := st.scaledOf(u.id); u.n > 1 || ok || sok || inSum(st.sums, u.id) {
 			continue
 		}
 		for i, f := range st.frames {
@@ -509,7 +517,31 @@ func (v *verifier) subsumes(old, cur *state, pc int) bool {
 			return false
 		}
 	}
+	// Scaled relations: old (B << sh) + k <= len is (B' << sh) + (shift
+	// << sh) + k <= len; cur must prove it with the same shift.
+	for _, r := range old.scaled {
+		m, ok := v.mapped(r.id)
+		if !ok {
+			continue
+		}
+		c, ok := cur.scaledOf(m.cur)
+		if !ok || c.sh != r.sh || !scaledCovers(c.k, r.k, m.shift, r.sh) {
+			return false
+		}
+	}
 	return true
+}
+
+// scaledCovers reports whether kc >= ko + (shift << sh), without overflow.
+func scaledCovers(kc, ko, shift int64, sh uint8) bool {
+	if shift > maxDelta || shift < -maxDelta || sh > maxScaleShift {
+		return false
+	}
+	// |shift << sh| < 2^72 does not fit: compare in two steps.
+	if shift >= 0 && shift > (math.MaxInt64>>sh)>>1 || shift < 0 && -shift > (math.MaxInt64>>sh)>>1 {
+		return false
+	}
+	return kc >= ko+shift<<sh
 }
 
 // mapped returns how subsumes mapped old base id to the current state.
@@ -571,6 +603,18 @@ func (v *verifier) widen(old, st *state, keep bool) {
 	// Sum relations are not carried across loop heads (dropping relations
 	// is always sound, and keeps widening simple and converging).
 	st.sums = nil
+	// Scaled relations are kept only for loop-invariant bases (n = len >>
+	// 3): every value of st holding the base holds it in old with the same
+	// delta, and old has the relation, no larger. Any relation st proves
+	// is sound to keep; keeping only these makes the loop head converge
+	// (a moving base would pin its id and never compare equal).
+	sc := st.scaled[:0]
+	for _, r := range st.scaled {
+		if ro, ok := old.scaledOf(r.id); ok && ro.sh == r.sh && ro.k <= r.k && invariantBase(old, st, r.id) {
+			sc = append(sc, ro)
+		}
+	}
+	st.scaled = sc
 	cur := st.pktRange // what st proves, before widening
 	st.pktRange = nil
 	// relate records the relation kept for the base of w (c widened with
@@ -760,6 +804,35 @@ func (v *verifier) widen(old, st *state, keep bool) {
 			}
 		}
 	}
+}
+
+// invariantBase reports whether every value of st linked to base id is,
+// in the same register or spill of old, linked to id with the same delta.
+func invariantBase(old, st *state, id uint32) bool {
+	same := func(o, c value) bool {
+		return !linked(c) || c.id != id || o.typ == c.typ && o.id == c.id && o.delta == c.delta
+	}
+	for i, fc := range st.frames {
+		fo := old.frames[i]
+		for r := 0; r < 10; r++ {
+			if !same(fo.regs[r], fc.regs[r]) {
+				return false
+			}
+		}
+		for j, sl := range fc.stack {
+			if !sl.spilled {
+				continue
+			}
+			var o value
+			if j < len(fo.stack) && fo.stack[j].spilled {
+				o = fo.stack[j].spill
+			}
+			if !same(o, sl.spill) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // linked reports whether x is a linked value (see value).
@@ -955,6 +1028,13 @@ func (v *verifier) join(a, b *state, pc int, widen bool) (*state, bool) {
 		}
 	}
 	r.sums = sr
+	var sc []scaledRel
+	for _, rb := range b.scaled {
+		if ra, ok := a.scaledOf(rb.id); ok && ra.sh == rb.sh && (!widen || ra.k <= rb.k) {
+			sc = append(sc, scaledRel{rb.id, rb.sh, minS(ra.k, rb.k)})
+		}
+	}
+	r.scaled = sc
 	for i, fa := range a.frames {
 		fr := r.frames[i]
 		live := v.liveAt(b, i, pc)
@@ -1019,10 +1099,13 @@ func (v *verifier) clone(st *state) *state {
 	if n := len(v.free); n > 0 && len(st.frames) == 1 {
 		r := v.free[n-1]
 		v.free = v.free[:n-1]
-		pr, sr := r.pktRange[:0], r.sums[:0]
+		pr, sr, sc := r.pktRange[:0], r.sums[:0], r.scaled[:0]
 		*r = state{inputMin: st.inputMin, pktRange: append(pr, st.pktRange...)}
 		if len(st.sums) > 0 {
 			r.sums = append(sr, st.sums...)
+		}
+		if len(st.scaled) > 0 {
+			r.scaled = append(sc, st.scaled...)
 		}
 		r.f0 = *st.frames[0]
 		r.f0.shared, st.frames[0].shared = true, true

@@ -106,6 +106,15 @@ func (v *verifier) alu(pc int, st *state, ins isa.Instruction) error {
 			return nil
 		}
 	}
+	if is64 && dv.typ == tScalar && src.typ == tScalar && src.s.isConst() {
+		if r, ok := v.scaledShift(st, op, dv, src.s.val()); ok {
+			if ns, ok := meet(r.s, v.scalarALU(ins, dv.s, src.s)); ok {
+				r.s = ns
+			}
+			f.regs[d] = r
+			return nil
+		}
+	}
 	if dv.typ != tScalar || (!unary && src.typ != tScalar) {
 		r := unknownScalar()
 		if !is64 {
@@ -266,6 +275,52 @@ func (v *verifier) linkedSum(st *state, x, y value) (value, bool) {
 	r := value{typ: tScalar, id: v.freshID(), s: rangeScalar(0, uint64(hi))}
 	st.learnDerived(r.id, kk)
 	return r, true
+}
+
+// scaledShift models the 64-bit shifts and divisions that scaled relations
+// follow. (len + e) >> sh (or / 2^sh) is a fresh base N with (N << sh) - e
+// <= len, and N - e <= len (N <= N << sh, as N >= 0). x << s on x = X + d
+// whose base has (X << sh) + k <= len, s <= sh and no bit shifted out, is
+// y = x << s exactly, a fresh base with y + k - (d << sh) <= len (y <=
+// x << sh, as y >= 0) and, when s < sh, (y << (sh - s)) + k - (d << sh)
+// <= len.
+func (v *verifier) scaledShift(st *state, op isa.ALUOp, x value, c uint64) (value, bool) {
+	switch {
+	case x.id == lenID && (op == isa.ALURsh || op == isa.ALUDiv):
+		sh := uint64(0)
+		switch {
+		case op == isa.ALURsh:
+			sh = c
+		case c != 0 && c&(c-1) == 0:
+			for c > 1 {
+				c >>= 1
+				sh++
+			}
+		}
+		if sh == 0 || sh > maxScaleShift || x.delta > maxDelta || x.delta < -maxDelta {
+			return value{}, false
+		}
+		n := value{typ: tScalar, id: v.freshID(), s: unknownScalar()}
+		st.learnScaled(n.id, uint8(sh), -x.delta)
+		st.learnDerived(n.id, -x.delta)
+		return n, true
+	case x.id > lenID && op == isa.ALULsh && c >= 1 && c <= maxScaleShift && x.s.umax < 1<<(64-c):
+		r, ok := st.scaledOf(x.id)
+		if !ok || uint64(r.sh) < c || x.delta > maxDelta>>r.sh || x.delta < -(maxDelta>>r.sh) {
+			return value{}, false
+		}
+		k := r.k - x.delta<<r.sh
+		if k > maxDelta || k < -maxDelta {
+			return value{}, false
+		}
+		y := value{typ: tScalar, id: v.freshID(), s: unknownScalar()}
+		st.learnDerived(y.id, k)
+		if uint64(r.sh) > c {
+			st.learnScaled(y.id, r.sh-uint8(c), k)
+		}
+		return y, true
+	}
+	return value{}, false
 }
 
 // minBase returns the least value of x's base: x = base + delta.
