@@ -603,15 +603,16 @@ func (v *verifier) widen(old, st *state, keep bool) {
 	// Sum relations are not carried across loop heads (dropping relations
 	// is always sound, and keeps widening simple and converging).
 	st.sums = nil
-	// Scaled relations are kept only for loop-invariant bases (n = len >>
-	// 3): every value of st holding the base holds it in old with the same
-	// delta, and old has the relation, no larger. Any relation st proves
-	// is sound to keep; keeping only these makes the loop head converge
-	// (a moving base would pin its id and never compare equal).
+	// Scaled relations, like the relations above, are compared value by
+	// value: old's (B_o << sh) + k_o <= len, with the value B_o + d_o and
+	// now B + d, says (B << sh) + k_o + ((d - d_o) << sh) <= len. It is
+	// kept when at most what st proves (a base that stays or moves down),
+	// else dropped (a base moving up, which would never converge); a base
+	// old does not link is kept with st's relation only while keep.
 	sc := st.scaled[:0]
 	for _, r := range st.scaled {
-		if ro, ok := old.scaledOf(r.id); ok && ro.sh == r.sh && ro.k <= r.k && invariantBase(old, st, r.id) {
-			sc = append(sc, ro)
+		if k, ok := scaledWidened(old, st, r, keep); ok {
+			sc = append(sc, scaledRel{r.id, r.sh, k})
 		}
 	}
 	st.scaled = sc
@@ -806,18 +807,42 @@ func (v *verifier) widen(old, st *state, keep bool) {
 	}
 }
 
-// invariantBase reports whether every value of st linked to base id is,
-// in the same register or spill of old, linked to id with the same delta.
-func invariantBase(old, st *state, id uint32) bool {
-	same := func(o, c value) bool {
-		return !linked(c) || c.id != id || o.typ == c.typ && o.id == c.id && o.delta == c.delta
+// scaledWidened returns k of st's scaled relation r kept by widening (see
+// widen), and whether it is kept.
+func scaledWidened(old, st *state, r scaledRel, keep bool) (int64, bool) {
+	k, have, ok := r.k, false, true
+	one := func(o, c value) {
+		if !linked(c) || c.id != r.id {
+			return
+		}
+		ro, has := scaledRel{}, false
+		if linked(o) && o.typ == c.typ {
+			ro, has = old.scaledOf(o.id)
+		}
+		if !has || ro.sh != r.sh {
+			if keep && !has {
+				have = true
+			} else {
+				ok = false
+			}
+			return
+		}
+		d := c.delta - o.delta
+		if d > maxDelta>>r.sh || d < -(maxDelta>>r.sh) {
+			ok = false
+			return
+		}
+		t := ro.k + d<<r.sh
+		if t > r.k {
+			ok = false
+			return
+		}
+		k, have = minS(k, t), true
 	}
 	for i, fc := range st.frames {
 		fo := old.frames[i]
-		for r := 0; r < 10; r++ {
-			if !same(fo.regs[r], fc.regs[r]) {
-				return false
-			}
+		for reg := 0; reg < 10; reg++ {
+			one(fo.regs[reg], fc.regs[reg])
 		}
 		for j, sl := range fc.stack {
 			if !sl.spilled {
@@ -827,12 +852,10 @@ func invariantBase(old, st *state, id uint32) bool {
 			if j < len(fo.stack) && fo.stack[j].spilled {
 				o = fo.stack[j].spill
 			}
-			if !same(o, sl.spill) {
-				return false
-			}
+			one(o, sl.spill)
 		}
 	}
-	return true
+	return k, have && ok
 }
 
 // linked reports whether x is a linked value (see value).

@@ -106,8 +106,17 @@ func (v *verifier) alu(pc int, st *state, ins isa.Instruction) error {
 			return nil
 		}
 	}
-	if is64 && dv.typ == tScalar && src.typ == tScalar && src.s.isConst() {
+	if is64 && ins.Offset == 0 && dv.typ == tScalar && src.typ == tScalar && src.s.isConst() {
 		if r, ok := v.scaledShift(st, op, dv, src.s.val()); ok {
+			if ns, ok := meet(r.s, v.scalarALU(ins, dv.s, src.s)); ok {
+				r.s = ns
+			}
+			f.regs[d] = r
+			return nil
+		}
+	}
+	if is64 && op == isa.ALUAdd && len(st.scaled) > 1 && dv.typ == tScalar && src.typ == tScalar {
+		if r, ok := v.scaledSum(st, dv, src); ok {
 			if ns, ok := meet(r.s, v.scalarALU(ins, dv.s, src.s)); ok {
 				r.s = ns
 			}
@@ -156,6 +165,16 @@ func (v *verifier) ptrArith(st *state, op isa.ALUOp, dv, src value) value {
 		}
 		if p.typ == tInput && p.id != 0 && len(st.sums) > 0 && k.id > lenID && !p.s.isConst() && k.typ == tScalar {
 			if r, ok := v.linkedSum(st, p, k); ok {
+				p.s = sAdd(p.s, k.s)
+				if ns, ok := meet(p.s, r.s); ok {
+					p.s = ns
+				}
+				p.id, p.delta = r.id, r.delta
+				return p
+			}
+		}
+		if p.typ == tInput && len(st.scaled) > 1 && k.typ == tScalar && !k.s.isConst() {
+			if r, ok := v.scaledSum(st, p, k); ok {
 				p.s = sAdd(p.s, k.s)
 				if ns, ok := meet(p.s, r.s); ok {
 					p.s = ns
@@ -314,13 +333,53 @@ func (v *verifier) scaledShift(st *state, op isa.ALUOp, x value, c uint64) (valu
 			return value{}, false
 		}
 		y := value{typ: tScalar, id: v.freshID(), s: unknownScalar()}
-		st.learnDerived(y.id, k)
+		// y << (sh - s) = y + (2^(sh-s) - 1) y >= y + (2^(sh-s) - 1) ymin.
+		extra := int64(0)
+		if ymin := x.s.umin << c; ymin <= 1<<31 && r.sh-uint8(c) <= 8 {
+			extra = int64(ymin) * (1<<(r.sh-uint8(c)) - 1)
+		}
+		st.learnDerived(y.id, k+extra)
 		if uint64(r.sh) > c {
 			st.learnScaled(y.id, r.sh-uint8(c), k)
 		}
 		return y, true
 	}
 	return value{}, false
+}
+
+// halfBound returns K with 2x + K <= len for the linked value x (a scalar,
+// or an input pointer's offset) = X + d whose base has (X << sh) + k <=
+// len, sh >= 1: 2x <= x << sh (x >= 0) = (X << sh) + (d << sh).
+func halfBound(st *state, x value) (int64, bool) {
+	if !linked(x) || x.typ == tInput && (x.s.smin < 0 || x.s.umax > 1<<40) {
+		return 0, false
+	}
+	r, ok := st.scaledOf(x.id)
+	if !ok || x.delta > maxDelta>>r.sh || x.delta < -(maxDelta>>r.sh) {
+		return 0, false
+	}
+	return r.k - x.delta<<r.sh, true
+}
+
+// scaledSum models x + y (scalars, or the input pointer x plus the scalar
+// y) when both have scaled relations: 2x + Kx <= len and 2y + Ky <= len
+// (halfBound) give x + y + (Kx + Ky) / 2 <= len (rounded down), so the sum
+// cannot wrap (x, y <= len < 2^32) and is exactly a fresh base E with that
+// relation: "a + 4i" with a = data + 4n, i < n and n = len >> 3.
+func (v *verifier) scaledSum(st *state, x, y value) (value, bool) {
+	kx, ok1 := halfBound(st, x)
+	ky, ok2 := halfBound(st, y)
+	if !ok1 || !ok2 || y.typ != tScalar {
+		return value{}, false
+	}
+	k := (kx + ky) >> 1
+	hi := int64(math.MaxUint32) - k
+	if k > maxDelta || k < -maxDelta || hi < 0 {
+		return value{}, false
+	}
+	r := value{typ: tScalar, id: v.freshID(), s: rangeScalar(0, uint64(hi))}
+	st.learnDerived(r.id, k)
+	return r, true
 }
 
 // minBase returns the least value of x's base: x = base + delta.
@@ -501,6 +560,10 @@ func (v *verifier) access(st *state, base value, off int64, size int, write, ato
 		if base.id != 0 && lo >= 0 {
 			if k, ok := st.rangeOf(base.id); ok && base.delta+off+int64(size) <= k {
 				what = "" // within the range proven for this variable offset
+			} else if k, ok := halfBound(st, base); ok && 2*(off+int64(size))-k <= int64(st.inputMin) {
+				// 2o + k <= len for the offset o: o + off + size <=
+				// (len - k) / 2 + off + size <= len.
+				what = ""
 			}
 		}
 	case tMapValue:
