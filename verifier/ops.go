@@ -363,7 +363,8 @@ func halfBound(st *state, x value) (int64, bool) {
 
 // scaledSum models x + y (scalars, or the input pointer x plus the scalar
 // y) when both have scaled relations: 2x + Kx <= len and 2y + Ky <= len
-// (halfBound) give x + y + (Kx + Ky) / 2 <= len (rounded down), so the sum
+// (halfBound) give x + y + (Kx + Ky) / 2 <= len (rounded up: x + y is an
+// integer at most len - (Kx + Ky) / 2), so the sum
 // cannot wrap (x, y <= len < 2^32) and is exactly a fresh base E with that
 // relation: "a + 4i" with a = data + 4n, i < n and n = len >> 3.
 func (v *verifier) scaledSum(st *state, x, y value) (value, bool) {
@@ -372,7 +373,7 @@ func (v *verifier) scaledSum(st *state, x, y value) (value, bool) {
 	if !ok1 || !ok2 || y.typ != tScalar {
 		return value{}, false
 	}
-	k := (kx + ky) >> 1
+	k := (kx + ky + 1) >> 1 // ceil((kx + ky) / 2)
 	hi := int64(math.MaxUint32) - k
 	if k > maxDelta || k < -maxDelta || hi < 0 {
 		return value{}, false
