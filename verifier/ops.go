@@ -115,7 +115,7 @@ func (v *verifier) alu(pc int, st *state, ins isa.Instruction) error {
 			return nil
 		}
 	}
-	if is64 && op == isa.ALUAdd && len(st.scaled) > 1 && dv.typ == tScalar && src.typ == tScalar {
+	if is64 && op == isa.ALUAdd && len(st.scaled) > 0 && dv.typ == tScalar && src.typ == tScalar {
 		if r, ok := v.scaledSum(st, dv, src); ok {
 			if ns, ok := meet(r.s, v.scalarALU(ins, dv.s, src.s)); ok {
 				r.s = ns
@@ -173,7 +173,7 @@ func (v *verifier) ptrArith(st *state, op isa.ALUOp, dv, src value) value {
 				return p
 			}
 		}
-		if p.typ == tInput && len(st.scaled) > 1 && k.typ == tScalar && !k.s.isConst() {
+		if p.typ == tInput && len(st.scaled) > 0 && k.typ == tScalar && !k.s.isConst() {
 			if r, ok := v.scaledSum(st, p, k); ok {
 				p.s = sAdd(p.s, k.s)
 				if ns, ok := meet(p.s, r.s); ok {
@@ -364,9 +364,10 @@ func halfBound(st *state, x value) (int64, bool) {
 // scaledSum models x + y (scalars, or the input pointer x plus the scalar
 // y) when both have scaled relations: 2x + Kx <= len and 2y + Ky <= len
 // (halfBound) give x + y + (Kx + Ky) / 2 <= len (rounded up: x + y is an
-// integer at most len - (Kx + Ky) / 2), so the sum
-// cannot wrap (x, y <= len < 2^32) and is exactly a fresh base E with that
-// relation: "a + 4i" with a = data + 4n, i < n and n = len >> 3.
+// integer at most len - (Kx + Ky) / 2), so the sum cannot wrap (x, y <=
+// (len - K) / 2, far below 2^63) and is exactly a fresh base E with that
+// relation: "a + 4i" with a = data + 4n, i < n and n = len >> 3. x and y
+// may share a base: each bound holds on its own.
 func (v *verifier) scaledSum(st *state, x, y value) (value, bool) {
 	kx, ok1 := halfBound(st, x)
 	ky, ok2 := halfBound(st, y)
