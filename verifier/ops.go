@@ -165,22 +165,12 @@ func (v *verifier) ptrArith(st *state, op isa.ALUOp, dv, src value) value {
 		}
 		if p.typ == tInput && p.id != 0 && len(st.sums) > 0 && k.id > lenID && !p.s.isConst() && k.typ == tScalar {
 			if r, ok := v.linkedSum(st, p, k); ok {
-				p.s = sAdd(p.s, k.s)
-				if ns, ok := meet(p.s, r.s); ok {
-					p.s = ns
-				}
-				p.id, p.delta = r.id, r.delta
-				return p
+				return withSum(p, k, r)
 			}
 		}
 		if p.typ == tInput && len(st.scaled) > 0 && k.typ == tScalar && !k.s.isConst() {
 			if r, ok := v.scaledSum(st, p, k); ok {
-				p.s = sAdd(p.s, k.s)
-				if ns, ok := meet(p.s, r.s); ok {
-					p.s = ns
-				}
-				p.id, p.delta = r.id, r.delta
-				return p
+				return withSum(p, k, r)
 			}
 		}
 		p.s = sAdd(p.s, k.s)
@@ -266,6 +256,17 @@ func (v *verifier) lenMinus(st *state, l, x value, r uint8) (value, bool) {
 		st.learnDerived(c.id, k+m)
 	}
 	return c, true
+}
+
+// withSum returns pointer p plus scalar k, the sum r (from linkedSum or
+// scaledSum) knows about: its bounds and its relation to the length.
+func withSum(p, k, r value) value {
+	p.s = sAdd(p.s, k.s)
+	if ns, ok := meet(p.s, r.s); ok {
+		p.s = ns
+	}
+	p.id, p.delta = r.id, r.delta
+	return p
 }
 
 // linkedSum models x + y for two linked values (scalars, or an input
