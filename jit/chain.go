@@ -41,9 +41,9 @@ func chains(p isa.Program, block []int, eligible func(pc int) bool, target func(
 	ci := chainInfo{charge: make([]int, n+1), after: make([]int, n+1), next: make([]int, n+1)}
 	edges := make([]int, n+1) // edges into each pc
 	forced := make([]bool, n+1)
-	forced[0] = true     // the entry
-	var jump, fall []int // per leader: the target of its jump and its fall-through, or -1
-	jump, fall = make([]int, n+1), make([]int, n+1)
+	forced[0] = true // the entry
+	// Per leader: the target of its block's jump and its fall-through, or -1.
+	jump, fall := make([]int, n+1), make([]int, n+1)
 	lead := 0
 	for pc := 0; pc < n; pc++ {
 		ci.next[pc] = -1
