@@ -648,19 +648,15 @@ func endsBlock(ins isa.Instruction) bool {
 }
 
 // chainable returns whether the block at a leader may be in a chain: it
-// has no group, and it ends in a jump (not a call or exit) with a valid
-// target or falls through to another block.
+// ends in a jump (not a call or exit) with a valid target or falls
+// through to another block. Blocks in a group's span may be: its slow copy
+// charges where the main code does (heads) and adjusts the same edges.
 func (l *lowerer) chainable(block []int) func(pc int) bool {
 	return func(pc int) bool {
 		n := len(l.p)
 		q := pc
-		for k := block[pc]; ; q += l.p[q].Slots() {
-			if _, in := l.slowPC[q]; in || l.leader[q] != nil || l.groups[q] != nil {
-				return false
-			}
-			if k--; k == 0 {
-				break
-			}
+		for k := block[pc]; k > 1; k-- {
+			q += l.p[q].Slots()
 		}
 		ins := l.p[q]
 		if ins.Class().IsJump() {
