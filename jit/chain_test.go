@@ -207,6 +207,28 @@ jlt %r2, %r3, l9
 l12:
 exit`
 
+// irreducibleSrc loops between B and A, each entered from outside (no
+// header): the next blocks form a cycle, cut at B's fall-through into A,
+// which then charges A's rest (8) inline. B is a group's span (pcs 7-8):
+// its slow copy (a callback into pc 8) goes back through that charge.
+const irreducibleSrc = `mov %r0, 0
+mov %r3, 0
+mov %r9, 0
+jset %r2, 1, a
+c:
+add %r9, 1
+jlt %r9, 3, c
+ja b
+b:
+ldxb %r5, [%r1+0]
+ldxb %r6, [%r1+1]
+a:
+add %r0, %r5
+add %r0, %r6
+add %r3, 1
+jlt %r3, %r2, b
+exit`
+
 // The side entries of sideSrc charge as their comment says, and sort's
 // inner loop is one chain through its group.
 func TestChainsSideEntries(t *testing.T) {
@@ -265,6 +287,23 @@ func TestChainsSideEntries(t *testing.T) {
 	if c.chain.charge[25] != 8 || c.chain.charge[28] != 0 {
 		t.Errorf("sort's inner loop charges %d at pc 25, %d at 28; want 8, 0", c.chain.charge[25], c.chain.charge[28])
 	}
+
+	p, err = asm.Assemble(irreducibleSrc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vp, err = vm.Load(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err = lower(&amd64Backend{}, p, vp.Facts(), Config{StackSize: 512, MaxCallDepth: 8, Key: randKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.chain.charge[7] != 0 || c.chain.charge[9] != 0 || c.chain.next[7] != -1 || c.chain.next[9] != 7 || c.callOff[8] == c.pcOff[8] {
+		t.Errorf("irreducible loop: charges %d, %d, next %d, %d, callback into pc 8 at %#x (main code %#x)",
+			c.chain.charge[7], c.chain.charge[9], c.chain.next[7], c.chain.next[9], c.callOff[8], c.pcOff[8])
+	}
 }
 
 // chainSrcs are programs whose chains have side entries, groups and
@@ -275,6 +314,7 @@ var chainSrcs = []struct {
 }{
 	{"sieve", sieveSrc, [][]byte{{}, {1}, {0, 1}, {0, 1, 2}, mod3(10), mod3(11), mod3(30)}},
 	{"side", sideSrc, [][]byte{{}, {0}, {2, 4, 6, 0, 2, 6}, {4, 6, 2, 0, 1}, {3}}},
+	{"irreducible", irreducibleSrc, [][]byte{{}, {5}, {1, 2, 3}, {1, 2}, {3, 4, 5, 6}}},
 	{"sort", sortSrc, [][]byte{make([]byte, 8), []byte("\x09\x00\x00\x00\x03\x00\x00\x00\x07\x00\x00\x00\x01\x00\x00\x00"),
 		[]byte("\x01\x00\x00\x00\x02\x00\x00\x00\x03\x00\x00\x00\x00\x00\x00\x00\x05\x00\x00\x00\x04\x00\x00\x00\x07\x00\x00\x00\x06\x00\x00\x00")}},
 }
@@ -311,10 +351,7 @@ func TestChainBudgets(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, in := range s.inputs {
-				full, err := vp.Run(&vm.Env{Mem: append([]byte(nil), in...)})
-				if err != nil {
-					t.Fatal(err)
-				}
+				full, _ := vp.Run(&vm.Env{Mem: append([]byte(nil), in...)}) // may fault
 				for budget := uint64(1); budget <= full.Insns+1; budget++ {
 					m1, m2 := append([]byte(nil), in...), append([]byte(nil), in...)
 					r1, e1 := vp.Run(&vm.Env{Mem: m1, Budget: budget})

@@ -185,7 +185,8 @@ const maxLoopBlocks = 4096
 // its target, the header, which dominates the source; back edges to one
 // header make one loop), from the basic blocks (block[pc]: size of the
 // block starting at pc). Local calls do not enter their callee here; each
-// callee is a root. All 0 beyond maxLoopBlocks blocks.
+// callee is a root, and so is each block without predecessors (a
+// function only helpers call back). All 0 beyond maxLoopBlocks blocks.
 func loopDepth(p isa.Program, block []int) []int {
 	depth, _ := loops(p, block)
 	return depth
@@ -248,6 +249,11 @@ func loops(p isa.Program, block []int) (depth []int, header []bool) {
 			if ins.JumpOp() != isa.JumpJA {
 				edge(b, next)
 			}
+		}
+	}
+	for b := 1; b < nb; b++ {
+		if len(pred[b]) == 0 {
+			edge(nb, starts[b]) // no way in but a callback (vm.LocalCaller): a root too
 		}
 	}
 	// Reverse postorder from the root, then immediate dominators (Cooper,
