@@ -126,25 +126,32 @@ func chains(p isa.Program, block []int, eligible func(pc int) bool, target func(
 			member[t] = true
 		}
 	}
-	// rest from each block: block sizes along next (acyclic now).
-	var rest func(b int) int
-	rest = func(b int) int {
-		if b < 0 {
-			return 0
+	// The rest from each block: block sizes along next (acyclic now),
+	// summed from the end of each path (no recursion: chains may be long).
+	done := make([]bool, n+1)
+	var path []int
+	for pc := 0; pc < n; pc++ {
+		if block[pc] == 0 || done[pc] {
+			continue
 		}
-		if ci.after[b] == 0 && ci.next[b] >= 0 {
-			ci.after[b] = rest(ci.next[b])
+		path = path[:0]
+		b := pc
+		for ; b >= 0 && !done[b]; b = ci.next[b] {
+			path = append(path, b)
 		}
-		return block[b] + ci.after[b]
+		sum := 0
+		if b >= 0 {
+			sum = block[b] + ci.after[b]
+		}
+		for i := len(path) - 1; i >= 0; i-- {
+			q := path[i]
+			ci.after[q], done[q] = sum, true
+			sum += block[q]
+		}
 	}
 	for pc := 0; pc < n; pc++ {
 		if block[pc] > 0 && !member[pc] {
-			ci.charge[pc] = rest(pc)
-		}
-	}
-	for pc := 0; pc < n; pc++ { // members no head pays for (side entries only)
-		if block[pc] > 0 {
-			rest(pc)
+			ci.charge[pc] = block[pc] + ci.after[pc]
 		}
 	}
 	return ci
