@@ -76,10 +76,10 @@ type lowerer struct {
 	// Budget adjustments of edges (chain.go): on the taken edge of the
 	// jump at pc, and on the fall-through into pc (fallIn[pc] is bound
 	// before its code); tramps are the taken edges' stubs.
-	adjJump map[int]adjust
-	adjFall map[int]adjust
-	fallIn  map[int]Label
-	tramps  []tramp
+	adjJump    map[int]adjust
+	adjFall    map[int]adjust
+	fallIn     map[int]Label
+	tramps     []tramp
 	wcRegions  uint8 // see code.wcRegions
 	proven     uint8 // see code.proven
 	helperNext []int // see code.helperNext
