@@ -636,17 +636,20 @@ func (b *amd64Backend) addr(ac Access, atomic bool) x.Mem {
 		a.Load(x.RAX, fm(fHostFP), 8, false)
 		return x.M(x.RAX, int32(ac.Off))
 	}
+	if ac.Fold && !atomic {
+		// host = the host base of the region (r1 at entry + delta) + index.
+		b.permCheck(ac)
+		h, m := b.word(cHost + int(ac.Region) - vm.RegionInput)
+		if h == 0 {
+			a.Load(x.RAX, m, 8, false)
+			h = x.RAX
+		}
+		return x.MI(h, reg(ac.Index), 1, int32(ac.Off))
+	}
 	if (ac.Mode == Proven || ac.Mode == WriteChecked) && ac.Region != 0 && !atomic {
 		// host = addr + delta of the region (the verifier proved the id
 		// and the bounds).
-		if ac.Mode == WriteChecked {
-			if r, m := b.word(cPerm + int(ac.Region) - vm.RegionInput); r != 0 {
-				a.TestRI(false, r, int32(vm.PermWrite))
-			} else {
-				a.TestMI8(m, uint8(vm.PermWrite))
-			}
-			b.jcc(x.CondE, ac.Fault)
-		}
+		b.permCheck(ac)
 		base := b.read(ac.Base, x.RDX)
 		d, m := b.word(cDelta + int(ac.Region) - vm.RegionStack)
 		if d == 0 {
@@ -714,6 +717,22 @@ func (b *amd64Backend) addr(ac Access, atomic bool) x.Mem {
 	a.ALURM(x.ADD, true, x.RAX, x.M(x.RDX, 0))
 	return x.M(x.RAX, -int32(ac.Size))
 }
+
+// permCheck emits the permission check of a WriteChecked access.
+func (b *amd64Backend) permCheck(ac Access) {
+	if ac.Mode != WriteChecked {
+		return
+	}
+	if r, m := b.word(cPerm + int(ac.Region) - vm.RegionInput); r != 0 {
+		b.a.TestRI(false, r, int32(vm.PermWrite))
+	} else {
+		b.a.TestMI8(m, uint8(vm.PermWrite))
+	}
+	b.jcc(x.CondE, ac.Fault)
+}
+
+// foldsHostBase implements hostBaser.
+func (b *amd64Backend) foldsHostBase() bool { return true }
 
 // GroupCheck implements Grouper.
 func (b *amd64Backend) GroupCheck(g Group) {
