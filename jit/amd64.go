@@ -35,7 +35,9 @@ import (
 // its address, a speculated check compares with pinned limits. Entry stubs
 // load them from state.cache at every entry (Go may have changed the
 // region table meanwhile), nothing else writes them, and local calls
-// neither save nor restore them.
+// neither save nor restore them. A folded access (Access.Fold)
+// addresses [host base + index + off] with the host base of its region,
+// pinned or loaded from the frame.
 //
 // rsp and rbp are never changed (the Go runtime's unwinder and profiler may
 // look at them when a signal lands in native code); nothing is pushed.

@@ -89,6 +89,8 @@ var _ = [1]struct{}{}[unsafe.Offsetof(frameRec{}.ret)-frRet]
 // The Spec blocks hold, for the region of r1 at entry and for the stack,
 // what a speculated check compares with: off = addr - id<<32 is in bounds
 // for an access of 1<<k bytes in direction d iff off < lim[d][k] (unsigned).
+// Host bases (hostbase.go) are r1 at the run's entry plus the delta of the
+// input or context: host = addr + delta = host base + (addr - r1).
 const (
 	cDelta    = 0 // cDelta+id-1: data - id<<32 of regions 1 (stack), 2 (input), 3 (context)
 	cPerm     = 3 // cPerm+id-2: Perm of regions 2 (input) and 3 (context)
