@@ -147,6 +147,11 @@ func genProgram(s *byteSource, few bool) isa.Program {
 			idx, a := pick([]uint8{0, 2, 3}), pick([]uint8{0, 2, 3})
 			size := []isa.Size{isa.SizeB, isa.SizeH, isa.SizeW, isa.SizeDW}[s.intn(4)]
 			add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUAnd), Dst: idx, Imm: 15})
+			if s.intn(8) == 0 {
+				// r1 then points into the input, not at its start: no
+				// more folds
+				add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUAdd), Dst: 1, Imm: int64(1 + s.intn(3))})
+			}
 			mov := isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUMov) | uint8(isa.SrcX), Dst: a, Src: 1}
 			sum := isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUAdd) | uint8(isa.SrcX), Dst: a, Src: idx}
 			if s.intn(2) == 0 {
@@ -155,7 +160,22 @@ func genProgram(s *byteSource, few bool) isa.Program {
 			add(mov)
 			add(sum)
 			off := int16(s.intn(genMemSize - 16 - size.Bytes() + 1))
-			switch s.intn(3) {
+			switch s.intn(4) {
+			case 3: // a combined load (le16 or be16) into d, t dead after
+				t := 5 - a // r2 or r3, not the base
+				if a == 0 {
+					t = pick([]uint8{2, 3})
+				}
+				d := pick([]uint8{0, 5 - t})
+				hi := s.intn(2)
+				add(isa.Instruction{Opcode: uint8(isa.ClassLDX) | uint8(isa.ModeMEM) | uint8(isa.SizeB), Dst: t, Src: a, Offset: off + int16(hi)})
+				add(isa.Instruction{Opcode: uint8(isa.ClassLDX) | uint8(isa.ModeMEM) | uint8(isa.SizeB), Dst: d, Src: a, Offset: off + 1 - int16(hi)})
+				add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALULsh), Dst: d, Imm: 8})
+				add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUOr) | uint8(isa.SrcX), Dst: d, Src: t})
+				if d != 0 {
+					add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUXor) | uint8(isa.SrcX), Dst: 0, Src: d})
+				}
+				add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUMov), Dst: t, Imm: s.imm()})
 			case 0:
 				add(isa.Instruction{Opcode: uint8(isa.ClassLDX) | uint8(isa.ModeMEM) | uint8(size), Dst: pick(scalar), Src: a, Offset: off})
 			case 1:
