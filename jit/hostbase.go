@@ -2,6 +2,7 @@ package jit
 
 import (
 	"github.com/iovm/iovm/isa"
+	"github.com/iovm/iovm/verifier"
 	"github.com/iovm/iovm/vm"
 )
 
@@ -19,52 +20,127 @@ type hostBaser interface {
 }
 
 // fold is a folded access: the instructions at mov and add compute base =
-// r1 + index, and the access at pc (a plain load or store, or the first
-// instruction of a combined load) reads or writes base+off.
+// r1 + index, with r1 the register holding r1's value at entry, and the
+// access at pc (a plain load or store, or the first instruction of a
+// combined load) reads or writes base+off.
 type fold struct {
-	mov, add, pc int
-	base, index  uint8
+	mov, add, pc    int
+	base, index, r1 uint8
 }
 
-// entryR1 returns, for each pc, whether r1 surely holds its value from
-// the run's entry there: a forward must-dataflow over the control-flow
-// graph in which an instruction that may write r1 (explicitly, or as a
-// call or a legacy packet load may) kills it, and a local call's callee
-// starts without it. Unreached pcs report true (no run executes them).
-func entryR1(p isa.Program, target func(pc int) (int, bool)) []bool {
+// Where the value of r1 at the run's entry is (entryR1): bits 0..9 for
+// the registers r0..r9, then one per 8-byte slot of the frame at r10-8,
+// r10-16, ... (clang spills r1 across loops).
+const (
+	r1Slots    = 16
+	r1SlotBit0 = 10
+	r1Regs     = 1<<10 - 1
+	r1All      = 1<<(r1SlotBit0+r1Slots) - 1
+)
+
+// r1Slot returns the bit of the slot of an 8-byte access at r10+off, or 0.
+func r1Slot(off int16, size int) uint32 {
+	if size != 8 || off >= 0 || off%8 != 0 || int(off) < -8*r1Slots {
+		return 0
+	}
+	return 1 << (r1SlotBit0 + int(-off)/8 - 1)
+}
+
+// r1Overlap returns the bits of the slots a size-byte access at r10+off
+// overlaps.
+func r1Overlap(off int16, size int) uint32 {
+	var m uint32
+	for k := 0; k < r1Slots; k++ {
+		lo := -8 * (k + 1)
+		if int(off) < lo+8 && int(off)+size > lo {
+			m |= 1 << (r1SlotBit0 + k)
+		}
+	}
+	return m
+}
+
+// entryR1 returns, for each pc, the registers and frame slots (see
+// r1Slots) that surely hold r1's value from the run's entry there: a
+// forward must-dataflow over the control-flow graph. Moves copy it, 8-byte
+// spills to and reloads from r10-8k copy it through a slot; any other
+// write of a register loses it there (calls and legacy packet loads
+// clobber r0..r5), and a store loses every slot it may overlap: one
+// through r10 those at its offsets, one the verifier did not prove in the
+// input, context or a map value (outside), and calls (a helper or callee
+// may write through a pointer), every slot. A callee starts, and its
+// caller resumes, with nothing. Unreached pcs report every bit (no run
+// executes them).
+func entryR1(p isa.Program, target func(pc int) (int, bool), outside func(pc int) bool) []uint32 {
 	n := len(p)
-	const (
-		unseen = iota
-		holds
-		lost
-	)
-	st := make([]uint8, n+1)
+	st := make([]uint32, n+1)
+	seen := make([]bool, n+1)
 	var work []int
-	flow := func(t int, v uint8) {
-		if t < 0 || t >= n || st[t] == lost || st[t] == v {
+	flow := func(t int, v uint32) {
+		if t < 0 || t >= n {
 			return
 		}
-		st[t] = v // unseen -> holds or lost, holds -> lost: at most twice
+		if seen[t] && st[t]&v == st[t] {
+			return
+		}
+		if seen[t] {
+			v &= st[t]
+		}
+		st[t], seen[t] = v, true // bits only go: each pc changes at most 27 times
 		work = append(work, t)
 	}
-	flow(0, holds)
+	flow(0, 1<<isa.R1)
 	for len(work) > 0 {
 		pc := work[len(work)-1]
 		work = work[:len(work)-1]
 		v := st[pc]
 		ins := p[pc]
-		if kills := writesR1(ins); kills {
-			v = lost
-		}
+		d, s := ins.Dst&15, ins.Src&15
+		dbit := uint32(1) << d & r1Regs
 		next := pc + ins.Slots()
-		switch {
+		switch cls := ins.Class(); {
+		case cls == isa.ClassALU64 && ins.ALUOp() == isa.ALUMov && ins.Source() == isa.SrcX && ins.Offset == 0:
+			held := s < isa.R10 && v>>s&1 != 0
+			v &^= dbit
+			if held {
+				v |= dbit
+			}
+		case cls == isa.ClassLDX:
+			k := r1Slot(ins.Offset, ins.Size().Bytes())
+			held := s == isa.R10 && ins.Mode() == isa.ModeMEM && k != 0 && v&k != 0
+			v &^= dbit
+			if held {
+				v |= dbit
+			}
+		case writesDst(ins):
+			v &^= dbit
+		case cls == isa.ClassST || cls == isa.ClassSTX:
+			atomic := cls == isa.ClassSTX && ins.Mode() == isa.ModeATOMIC
+			switch {
+			case d == isa.R10:
+				k := r1Slot(ins.Offset, ins.Size().Bytes())
+				v &^= r1Overlap(ins.Offset, ins.Size().Bytes())
+				if cls == isa.ClassSTX && !atomic && ins.Mode() == isa.ModeMEM && k != 0 && s < isa.R10 && v>>s&1 != 0 {
+					v |= k
+				}
+			case !outside(pc):
+				v &= r1Regs
+			}
+			if atomic {
+				v &^= 1 | uint32(1)<<s&r1Regs // fetches write src, cmpxchg r0
+			}
+		case cls == isa.ClassLD: // legacy packet loads
+			v &^= 1<<6 - 1
+		case ins.Opcode == isa.OpCall || ins.Opcode == isa.OpCallX:
+			v &= r1Regs &^ (1<<6 - 1)
+			if ins.Src == isa.CallLocal && ins.Opcode == isa.OpCall {
+				v = 0
+				if t, ok := target(pc); ok {
+					flow(t, 0)
+				}
+			}
 		case ins.Opcode == isa.OpExit:
 			continue
-		case ins.Opcode == isa.OpCall && ins.Src == isa.CallLocal:
-			if t, ok := target(pc); ok {
-				flow(t, lost) // r1 is the caller's argument
-			}
-		case ins.Class().IsJump() && ins.Opcode != isa.OpCall && ins.Opcode != isa.OpCallX:
+		case cls.IsJump():
 			if t, ok := target(pc); ok {
 				flow(t, v)
 			}
@@ -74,27 +150,12 @@ func entryR1(p isa.Program, target func(pc int) (int, bool)) []bool {
 		}
 		flow(next, v)
 	}
-	out := make([]bool, n)
-	for pc := range out {
-		out[pc] = st[pc] != lost
+	for pc := range st[:n] {
+		if !seen[pc] {
+			st[pc] = r1All
+		}
 	}
-	return out
-}
-
-// writesR1 reports whether ins may write r1 (calls and legacy packet
-// loads clobber r1..r5; atomics with a fetch write their source).
-func writesR1(ins isa.Instruction) bool {
-	switch {
-	case writesDst(ins):
-		return ins.Dst == isa.R1
-	case ins.Class() == isa.ClassSTX && ins.Mode() == isa.ModeATOMIC:
-		return ins.Src == isa.R1
-	case ins.Class() == isa.ClassLD:
-		return true
-	case ins.Opcode == isa.OpCall || ins.Opcode == isa.OpCallX:
-		return true
-	}
-	return false
+	return st[:n]
 }
 
 // findFolds finds the accesses to fold: "mov rA, r1; add rA, rI" or
@@ -116,7 +177,7 @@ func (l *lowerer) findFolds(block []int) {
 	}
 	p := l.p
 	n := len(p)
-	var holds []bool
+	var holds []uint32
 	var live []uint16
 	movX := uint8(isa.ClassALU64) | uint8(isa.ALUMov) | uint8(isa.SrcX)
 	addX := uint8(isa.ClassALU64) | uint8(isa.ALUAdd) | uint8(isa.SrcX)
@@ -126,27 +187,24 @@ func (l *lowerer) findFolds(block []int) {
 			block[pc+1] > 0 || block[pc+2] > 0 || add.Dst != mov.Dst {
 			continue
 		}
+		if holds == nil {
+			holds = entryR1(p, l.target, l.outside)
+			live = l.lives(block)
+		}
 		a := mov.Dst
-		var index uint8
+		var index, r1 uint8
 		switch {
-		case mov.Src == isa.R1:
-			index = add.Src
-		case add.Src == isa.R1:
-			index = mov.Src
+		case mov.Src < isa.R10 && holds[pc]>>mov.Src&1 != 0:
+			r1, index = mov.Src, add.Src
+		case add.Src < isa.R10 && holds[pc+1]>>add.Src&1 != 0:
+			r1, index = add.Src, mov.Src
 		default:
 			continue
 		}
-		if a == isa.R1 || a == index || a >= isa.R10 || index >= isa.R10 {
+		if a == r1 || a == index || a >= isa.R10 || index >= isa.R10 {
 			continue
 		}
 		if l.inCombo[pc] || l.inCombo[pc+1] || l.inSpan(pc) || l.inSpan(pc+1) || l.inSpan(pc+2) {
-			continue
-		}
-		if holds == nil {
-			holds = entryR1(p, l.target)
-			live = l.lives(block)
-		}
-		if !holds[pc] {
 			continue
 		}
 		q := pc + 2
@@ -187,7 +245,7 @@ func (l *lowerer) findFolds(block []int) {
 		if !written && live[end]&regBit(a) != 0 {
 			continue
 		}
-		l.folds[pc] = &fold{mov: pc, add: pc + 1, pc: q, base: a, index: index}
+		l.folds[pc] = &fold{mov: pc, add: pc + 1, pc: q, base: a, index: index, r1: r1}
 		l.folds[pc+1] = l.folds[pc]
 		l.folds[q] = l.folds[pc]
 		pc++
@@ -226,4 +284,11 @@ func (l *lowerer) emitFolded(pc int, f *fold, a Access) {
 	default:
 		l.be.Store(a, Reg(ins.Src))
 	}
+}
+
+// outside reports whether the store at pc surely writes the input, the
+// context or a map value (not the stack).
+func (l *lowerer) outside(pc int) bool {
+	f := l.fact(pc)
+	return f.InBounds && (f.Region == verifier.RegionInput || f.Region == verifier.RegionContext || f.Region == verifier.RegionMapValue)
 }

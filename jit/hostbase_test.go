@@ -84,6 +84,89 @@ add %r3, 1
 jlt %r3, %r2, loop
 out:
 exit`, [][2]int{{7, 9}}, []uint8{3}},
+	{"spilled and reloaded (parse)", `mov %r0, 0
+mov %r3, 0
+jeq %r2, 0, out
+stxdw [%r10-8], %r1
+loop:
+mov %r5, %r1
+add %r5, %r3
+ldxb %r4, [%r5+0]
+add %r0, %r4
+mov %r1, 0
+ldxdw %r1, [%r10-8]
+add %r3, 1
+jlt %r3, %r2, loop
+out:
+exit`, [][2]int{{4, 6}}, []uint8{3}},
+	{"copied, then r1 written", `mov %r0, 0
+mov %r3, 0
+jeq %r2, 0, out
+mov %r6, %r1
+mov %r1, 5
+loop:
+mov %r5, %r3
+add %r5, %r6
+stxb [%r5+0], %r1
+add %r3, 1
+jlt %r3, %r2, loop
+out:
+exit`, [][2]int{{5, 7}}, []uint8{3}},
+	{"slot overwritten", `mov %r0, 0
+mov %r3, 0
+jlt %r2, 2, out
+sub %r2, 1
+stxdw [%r10-8], %r1
+mov %r6, %r1
+add %r6, 1
+stxdw [%r10-8], %r6
+ldxdw %r1, [%r10-8]
+loop:
+mov %r5, %r1
+add %r5, %r3
+ldxb %r4, [%r5+0]
+add %r0, %r4
+add %r3, 1
+jlt %r3, %r2, loop
+out:
+exit`, nil, nil},
+	{"slot overwritten in part", `mov %r0, 0
+mov %r3, 0
+jlt %r2, 2, out
+sub %r2, 1
+stxdw [%r10-16], %r1
+mov %r6, %r1
+add %r6, 1
+stxdw [%r10-12], %r6
+ldxdw %r1, [%r10-16]
+loop:
+mov %r5, %r1
+add %r5, %r3
+ldxb %r4, [%r5+0]
+add %r0, %r4
+add %r3, 1
+jlt %r3, %r2, loop
+out:
+exit`, nil, nil},
+	{"slot written through a pointer", `mov %r0, 0
+mov %r3, 0
+jlt %r2, 2, out
+sub %r2, 1
+stxdw [%r10-8], %r1
+mov %r6, %r1
+add %r6, 1
+mov %r7, %r10
+stxdw [%r7-8], %r6
+ldxdw %r1, [%r10-8]
+loop:
+mov %r5, %r1
+add %r5, %r3
+ldxb %r4, [%r5+0]
+add %r0, %r4
+add %r3, 1
+jlt %r3, %r2, loop
+out:
+exit`, nil, nil},
 	{"address live after", `mov %r0, 0
 mov %r3, 0
 jeq %r2, 0, out

@@ -539,7 +539,7 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 			be.Bind(f)
 			if fd := l.folds[pc]; fd != nil && fd.pc == pc {
 				// Go rebuilds the fault from rA, which the fold skipped.
-				be.Mov(W64, fd.base, Reg(isa.R1))
+				be.Mov(W64, fd.base, Reg(fd.r1))
 				be.ALU(isa.ALUAdd, W64, fd.base, Reg(fd.index))
 			}
 			be.ExitToGo(ExitFault, pc, Imm(0), NoLabel)
