@@ -167,6 +167,34 @@ add %r3, 1
 jlt %r3, %r2, loop
 out:
 exit`, nil, nil},
+	{"slot written by a callee", `mov %r0, 0
+mov %r3, 0
+jlt %r2, 2, out
+sub %r2, 1
+stxdw [%r10-8], %r1
+mov %r6, %r2
+mov %r1, %r10
+add %r1, -8
+call local f
+mov %r2, %r6
+ldxdw %r1, [%r10-8]
+mov %r0, 0
+mov %r3, 0
+loop:
+mov %r7, %r1
+add %r7, %r3
+ldxb %r4, [%r7+0]
+add %r0, %r4
+add %r3, 1
+jlt %r3, %r2, loop
+out:
+exit
+f:
+ldxdw %r3, [%r1+0]
+add %r3, 1
+stxdw [%r1+0], %r3
+mov %r0, 0
+exit`, nil, nil},
 	{"address live after", `mov %r0, 0
 mov %r3, 0
 jeq %r2, 0, out
