@@ -7,8 +7,8 @@ import (
 )
 
 // Host base folding: clang addresses the input as "mov rA, r1; add rA,
-// rI; ldxb rX, [rA+k]". Where r1 still holds its value from the run's
-// entry, r1 + delta is a per-run constant, the host base (cHost in
+// rI; ldxb rX, [rA+k]". Where r1 (or a copy, see entryR1) still holds
+// its value from the run's entry, r1 + delta is a per-run constant, the host base (cHost in
 // state.cache), so a proven access there is one host access
 // [host + rI + k], and the mov and add emit nothing when rA is dead after
 // the access (see findFolds).
@@ -158,13 +158,13 @@ func entryR1(p isa.Program, target func(pc int) (int, bool), outside func(pc int
 	return st[:n]
 }
 
-// findFolds finds the accesses to fold: "mov rA, r1; add rA, rI" or
-// "mov rA, rI; add rA, r1" (64-bit, rA not r1, rI or r10, rI not r10)
-// directly followed, in the same basic block, by an access through rA
-// that is Proven or WriteChecked in the input or the context, or by a
-// combined load through rA (Proven) made only of the instructions of its
-// range; where r1 holds its entry value, rA is dead after the access (or
-// the load writes it) and a store does not store rA. Outside group spans
+// findFolds finds the accesses to fold: "mov rA, rB; add rA, rI" or
+// "mov rA, rI; add rA, rB" (64-bit; rA not rB, rI or r10, rI not r10),
+// where rB holds r1's entry value (entryR1), directly followed in the same
+// basic block by an access through rA that is Proven or WriteChecked in
+// the input or the context, or by a combined load through rA (Proven)
+// made only of the instructions of its range; rA dead after the access
+// (or written by the load), a store not storing rA; outside group spans
 // and other combinations. The folds exist only with the verifier's
 // facts, so never in the code that runs callbacks (callbackProgram),
 // whose entries may be anywhere; native code with facts is entered only
