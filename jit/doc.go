@@ -127,7 +127,8 @@
 // other cache words; the mov and the add emit nothing when rA is dead
 // after the access (the liveness of combine.go) or the load overwrites
 // it. Combined loads made only of their own instructions fold the same
-// way. The three instructions lie in one basic block outside group spans,
+// way. Only programs leaving a register free fold (from the frame, the
+// host base only trades the lea for a load). The three instructions lie in one basic block outside group spans,
 // so native code is never entered between them (budget exits resume at
 // block leaders); a WriteChecked store's fault stub computes rA first, as
 // Go rebuilds the fault from it. Folds need the verifier's facts, so the
