@@ -49,6 +49,7 @@ type code struct {
 	// elsewhere), to move a run between compilations (Program.moveTo).
 	helperNext []int
 	localRet   []int
+	folds      int // accesses folded with the host base (hostbase.go)
 }
 
 // lowerer walks one program and drives a backend.
@@ -76,9 +77,13 @@ type lowerer struct {
 	// Budget adjustments of edges (chain.go): on the taken edge of the
 	// jump at pc, and on the fall-through into pc (fallIn[pc] is bound
 	// before its code); tramps are the taken edges' stubs.
-	adjJump    map[int]adjust
-	adjFall    map[int]adjust
-	fallIn     map[int]Label
+	adjJump map[int]adjust
+	adjFall map[int]adjust
+	fallIn  map[int]Label
+	// folds[pc]: pc is the mov, the add or the access of a fold
+	// (hostbase.go); live: the liveness, once computed.
+	folds      map[int]*fold
+	live       []uint16
 	tramps     []tramp
 	wcRegions  uint8 // see code.wcRegions
 	proven     uint8 // see code.proven
@@ -456,6 +461,7 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 		_, l.jumper = be.(GroupJumper)
 	}
 	l.findCombos(c.block) // may extend groups' spans
+	l.findFolds(c.block)
 	c.chain = chains(p, c.block, l.chainable(c.block), l.target)
 	l.refunds(c)
 	var slowCopies []int // leaders of groups whose slow copy is due
@@ -502,10 +508,24 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 		if pc == skip {
 			continue
 		}
+		f := l.folds[pc]
+		if f != nil && pc != f.pc {
+			continue // the mov and the add: rA is dead after the access
+		}
 		if cb := l.combos[pc]; cb != nil {
 			if pc == cb.last {
-				be.Load(cb.a, cb.dst, false)
+				if f = l.folds[cb.first]; f != nil {
+					c.folds++
+					be.Load(f.folded(cb.a), cb.dst, false)
+				} else {
+					be.Load(cb.a, cb.dst, false)
+				}
 			}
+			continue
+		}
+		if f != nil {
+			c.folds++
+			l.emitFolded(pc, f, l.access(pc, f.base, l.p[pc].Offset, l.p[pc].Size().Bytes(), l.p[pc].Class() != isa.ClassLDX, false))
 			continue
 		}
 		if d, s, src, ok := l.fusable(pc, c.block); ok {
@@ -589,6 +609,11 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 	for pc := 0; pc < n; pc++ {
 		if f, ok := l.faults[pc]; ok {
 			be.Bind(f)
+			if fd := l.folds[pc]; fd != nil && fd.pc == pc {
+				// Go rebuilds the fault from rA, which the fold skipped.
+				be.Mov(W64, fd.base, Reg(fd.r1))
+				be.ALU(isa.ALUAdd, W64, fd.base, Reg(fd.index))
+			}
 			be.ExitToGo(ExitFault, pc, Imm(0), NoLabel)
 		}
 	}
