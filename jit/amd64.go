@@ -166,6 +166,22 @@ func (b *amd64Backend) Bind(l Label) { b.labels[l] = b.a.Len() }
 
 func (b *amd64Backend) Offset() int { return b.a.Len() }
 
+// loopAlign is the boundary of loop headers: AMD and Intel cores fetch and
+// predict in 32-byte blocks, so where a loop starts changes its speed
+// (bench/ programs moved by up to 10% when unrelated code shifted them by
+// a few bytes); aligned, they no longer depend on the code before them.
+const loopAlign = 32
+
+// AlignLoop implements Aligner with multi-byte NOPs (code is mapped at a
+// page boundary, so offsets align as addresses do).
+func (b *amd64Backend) AlignLoop() {
+	if pad := -b.a.Len() & (loopAlign - 1); pad > 0 {
+		at := b.a.Len()
+		b.a.B = append(b.a.B, make([]byte, pad)...)
+		x.NopFill(b.a.B[at:])
+	}
+}
+
 func (b *amd64Backend) fix(pos int, l Label) { b.fixups = append(b.fixups, fixup{pos, l}) }
 
 func (b *amd64Backend) jmp(l Label) { b.fix(b.a.Jmp(), l) }

@@ -85,6 +85,16 @@ type Grouper interface {
 	GroupCheck(g Group)
 }
 
+// Aligner is implemented by backends whose loops run faster when their
+// first instruction starts on a boundary (instruction fetch and the
+// branch predictors work in aligned blocks).
+type Aligner interface {
+	// AlignLoop pads the code so that the next instruction, a loop's
+	// header, starts on the boundary (the padding runs once per entry
+	// into the loop, when the code before falls into it).
+	AlignLoop()
+}
+
 // Starter is implemented by backends with a stub for the first entry of a
 // run, which goes on to pc 0: it loads r1, r2, r10 and the counter from the
 // state, zeroes the other registers and does not read state.resume.

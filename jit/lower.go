@@ -473,6 +473,18 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 			}
 		}
 	}
+	// Targets of backward jumps (loop headers, and blocks clang places
+	// before their loop's header), for an Aligner.
+	var back []bool
+	al, align := be.(Aligner)
+	if align {
+		back = make([]bool, n+1)
+		for pc := range p {
+			if t, ok := l.target(pc); ok && t <= pc && p[pc].Class().IsJump() {
+				back[t] = true
+			}
+		}
+	}
 	be.Entry()
 	c.start = be.Offset()
 	var fused []int // pcs of fused pairs' second instructions
@@ -485,6 +497,9 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 		if a, ok := l.adjFall[pc]; ok {
 			be.Bind(l.fallIn[pc])
 			l.emitAdjust(a)
+		}
+		if align && back[pc] {
+			al.AlignLoop() // after the fall-through's adjustment: jumps come to the label
 		}
 		be.Bind(l.labels[pc])
 		c.pcOff[pc] = be.Offset()
