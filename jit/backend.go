@@ -206,8 +206,9 @@ type Config struct {
 //   - The budget counter is decremented by the size of each basic block at
 //     its start; when it would go below zero the block exits with
 //     ExitBudget, pc = the block's first pc, resume = before the charge.
-//     A chain of blocks is charged at once by its first block and refunded
-//     on the edges that leave it early (chain.go).
+//     A chain of blocks is charged at once by its first block, refunded
+//     on the edges that leave it early and charged on edges entering it
+//     from the side (ExitBudget at the member's pc; chain.go).
 type Backend interface {
 	// Arch is the GOARCH the backend emits code for.
 	Arch() string
@@ -226,7 +227,8 @@ type Backend interface {
 	// restart is bound just before it.
 	Charge(pc, n int, restart Label)
 	// Refund adds n back to the budget counter (an edge leaving a chain
-	// of blocks charged together, chain.go). Flags need not survive.
+	// of blocks charged together, chain.go). Flags need not survive: a
+	// side entry's Charge may follow.
 	Refund(n int)
 
 	// Mov: dst = src (W32 zero-extends).

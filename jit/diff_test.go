@@ -274,6 +274,7 @@ type diffVariant struct {
 	blind    bool
 	readOnly bool   // the input is mapped read-only
 	yield    uint64 // jit.Options.YieldEvery (0: default): exits to Go and resumes at block starts
+	budget   uint64 // the run's budget (0: 5000); small ones run out inside chains
 }
 
 // diffOne runs p on both engines; it returns "" when they agree, whether
@@ -291,8 +292,12 @@ func diffOne(p isa.Program, mem []byte, order binary.ByteOrder, v diffVariant) (
 	defer jp.Close()
 	m1 := append([]byte(nil), mem...)
 	m2 := append([]byte(nil), mem...)
-	r1, e1 := vp.Run(&vm.Env{Mem: m1, MemReadOnly: v.readOnly, Budget: 5000})
-	r2, e2 := jp.Run(&vm.Env{Mem: m2, MemReadOnly: v.readOnly, Budget: 5000})
+	budget := v.budget
+	if budget == 0 {
+		budget = 5000
+	}
+	r1, e1 := vp.Run(&vm.Env{Mem: m1, MemReadOnly: v.readOnly, Budget: budget})
+	r2, e2 := jp.Run(&vm.Env{Mem: m2, MemReadOnly: v.readOnly, Budget: budget})
 	return differ(r1, e1, r2, e2, m1, m2), true, e2
 }
 
@@ -301,6 +306,9 @@ func variant(a, b, c int) diffVariant {
 	v := diffVariant{blind: a%3 == 1, readOnly: b%5 == 2}
 	if c%4 == 1 {
 		v.yield = uint64(1 + c%13)
+	}
+	if b%7 == 3 {
+		v.budget = uint64(1 + (a+c)%97)
 	}
 	return v
 }

@@ -47,16 +47,24 @@
 // preemption request makes fail) before re-entering.
 //
 // The budget is charged at the start of each basic block for the whole
-// block, or for a chain of blocks (chain.go): a block whose only way in is
-// one edge from the block before it (never a loop's exit, never a group,
-// call or exit) is charged with it, and each edge that leaves the chain
-// early refunds the blocks it skips; this saves a charge (a compare and
-// branch) per block on the likely path. When the rest of the budget is
-// smaller than a charge, Go executes the instructions the interpreter would
-// still run (step.go: straight-line instructions and the chain's jumps) and
-// reports KindBudget at the same pc, or the fault of one of them, or
-// resumes native code where a jump left the chain: budget exhaustion is
-// exact, memory included. Result.Insns equals the interpreter's count.
+// block, or for a chain of blocks (chain.go): each block may pay in
+// advance for its likely successor (the one in the deepest loop, ties: the
+// fall-through; never a loop's exit or header, a call's target or a block
+// ending in a call or exit), which then charges nothing, even with other
+// ways in; several blocks may pay for one (chains form trees). Every edge
+// into a block carries exactly the cost of the rest of the chain from it:
+// an edge that leaves a chain early refunds the blocks it skips, and an
+// edge into a member its source did not pay for (a side entry) charges
+// that rest on the way in, with its own budget exit at the member's pc.
+// This saves a charge (a compare and branch) per block on the likely path:
+// sieve's init loop and sort's inner loop (two blocks sharing an access
+// group, whose slow copy charges where the main code does) charge once per
+// iteration. When the rest of the budget is smaller than a charge, Go
+// executes the instructions the interpreter would still run (step.go:
+// straight-line instructions and jumps, up to a block that charges itself)
+// and reports KindBudget at the same pc, or the fault of one of them, or
+// resumes native code at such a block: budget exhaustion is exact, memory
+// included. Result.Insns equals the interpreter's count.
 //
 // # Run and Runner
 //

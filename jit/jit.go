@@ -398,6 +398,9 @@ func (p *Program) exits(st *state, m *vm.Memory) (callback bool, err *vm.Error) 
 			}
 		case ExitBudget:
 			k := uint64(p.code.chain.charge[pc])
+			if k == 0 { // a side entry into a chain's member (chain.go)
+				k = uint64(p.restFrom(pc))
+			}
 			if st.remaining < k {
 				if e := p.stepShort(st, m, pc); e != nil {
 					return false, e

@@ -57,18 +57,49 @@ type lowerer struct {
 	// inCombo[pc]: pc lies in the range of one.
 	combos  map[int]*combo
 	inCombo map[int]bool
-	// Refunds of chains (chain.go): on the taken edge of the jump at pc,
-	// and on the fall-through into pc; tramps are the taken edges' stubs.
-	refundJump map[int]int
-	refundFall map[int]int
-	tramps     []tramp
+	// Budget adjustments of edges (chain.go): on the taken edge of the
+	// jump at pc, and on the fall-through into pc (fallIn[pc] is bound
+	// before its code); tramps are the taken edges' stubs.
+	adjJump map[int]adjust
+	adjFall map[int]adjust
+	fallIn  map[int]Label
+	tramps  []tramp
 }
 
-// tramp is a taken edge leaving a chain: refund n, then jump to target.
+// adjust is what an edge into a block does to the budget: refund what
+// its source paid for blocks it skips, then charge the rest of the chain
+// from target (a side entry into a member) if charge > 0.
+type adjust struct {
+	refund, charge int
+	target         int
+}
+
+// tramp is a taken edge that adjusts the budget, then jumps to its target.
 type tramp struct {
-	l      Label
-	n      int
-	target int
+	l Label
+	adjust
+}
+
+// emitAdjust emits a's refund and side-entry charge. A failed charge exits
+// with ExitBudget at a.target and resumes at the charge.
+func (l *lowerer) emitAdjust(a adjust) {
+	if a.refund > 0 {
+		l.be.Refund(a.refund)
+	}
+	if a.charge > 0 {
+		r := l.be.NewLabel()
+		l.be.Bind(r)
+		l.be.Charge(a.target, a.charge, r)
+	}
+}
+
+// fallLabel returns the label of the fall-through into pc, before its
+// budget adjustment.
+func (l *lowerer) fallLabel(pc int) Label {
+	if f, ok := l.fallIn[pc]; ok {
+		return f
+	}
+	return l.labels[pc]
 }
 
 // lower compiles p for be. A pinner backend is told which registers the
@@ -154,10 +185,19 @@ const maxLoopBlocks = 4096
 // its target, the header, which dominates the source; back edges to one
 // header make one loop), from the basic blocks (block[pc]: size of the
 // block starting at pc). Local calls do not enter their callee here; each
-// callee is a root. All 0 beyond maxLoopBlocks blocks.
+// callee is a root, and so is each block without predecessors (a
+// function only helpers call back). All 0 beyond maxLoopBlocks blocks.
 func loopDepth(p isa.Program, block []int) []int {
+	depth, _ := loops(p, block)
+	return depth
+}
+
+// loops returns loopDepth's depths and, for each pc, whether it starts a
+// loop's header (a block some back edge jumps to); header is nil beyond
+// maxLoopBlocks blocks (unknown).
+func loops(p isa.Program, block []int) (depth []int, header []bool) {
 	n := len(p)
-	depth := make([]int, n+1)
+	depth = make([]int, n+1)
 	var starts []int
 	id := make([]int, n+1) // block of each pc
 	for pc := 0; pc < n; pc++ {
@@ -168,7 +208,7 @@ func loopDepth(p isa.Program, block []int) []int {
 	}
 	nb := len(starts)
 	if nb == 0 || nb > maxLoopBlocks {
-		return depth
+		return depth, nil
 	}
 	l := &lowerer{p: p}
 	succ := make([][]int, nb+1) // block nb: a virtual root
@@ -209,6 +249,11 @@ func loopDepth(p isa.Program, block []int) []int {
 			if ins.JumpOp() != isa.JumpJA {
 				edge(b, next)
 			}
+		}
+	}
+	for b := 1; b < nb; b++ {
+		if len(pred[b]) == 0 {
+			edge(nb, starts[b]) // no way in but a callback (vm.LocalCaller): a root too
 		}
 	}
 	// Reverse postorder from the root, then immediate dominators (Cooper,
@@ -285,6 +330,7 @@ func loopDepth(p isa.Program, block []int) []int {
 	}
 	in := make([]int, nb) // depth of each block
 	mark := make([]int, nb)
+	header = make([]bool, n+1)
 	for h := 0; h < nb; h++ {
 		var work []int
 		for _, u := range pred[h] {
@@ -295,6 +341,7 @@ func loopDepth(p isa.Program, block []int) []int {
 		if len(work) == 0 {
 			continue
 		}
+		header[starts[h]] = true
 		mark[h] = h + 1
 		in[h]++
 		for len(work) > 0 {
@@ -317,7 +364,7 @@ func loopDepth(p isa.Program, block []int) []int {
 			depth[pc] = in[id[pc]]
 		}
 	}
-	return depth
+	return depth, header
 }
 
 // lowerOnce compiles p for be.
@@ -408,8 +455,9 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 			c.pcOff[pc] = -1
 			continue
 		}
-		if r := l.refundFall[pc]; r > 0 {
-			be.Refund(r)
+		if a, ok := l.adjFall[pc]; ok {
+			be.Bind(l.fallIn[pc])
+			l.emitAdjust(a)
 		}
 		be.Bind(l.labels[pc])
 		c.pcOff[pc] = be.Offset()
@@ -464,18 +512,21 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 			if p.IsContinuation(pc) {
 				continue
 			}
+			if a, ok := l.adjFall[pc]; ok && pc != first {
+				l.emitAdjust(a)
+			}
 			be.Bind(l.slowPC[pc])
 			if pc != first {
 				c.callOff[pc] = be.Offset()
 			}
-			if c.block[pc] > 0 && pc != first {
-				be.Charge(pc, c.block[pc], l.slowPC[pc])
+			if k := c.chain.charge[pc]; k > 0 && pc != first {
+				be.Charge(pc, k, l.slowPC[pc])
 			}
 			if err := l.insn(pc); err != nil {
 				return nil, err
 			}
 		}
-		be.Jump(l.labels[last+p[last].Slots()])
+		be.Jump(l.fallLabel(last + p[last].Slots()))
 	}
 	// A callback into a combined load outside groups' spans runs the
 	// original instructions up to its end.
@@ -493,12 +544,12 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 				return nil, err
 			}
 		}
-		be.Jump(l.labels[cb.last+1])
+		be.Jump(l.fallLabel(cb.last + 1))
 	}
 	l.slow = false
 	for _, t := range l.tramps {
 		be.Bind(t.l)
-		be.Refund(t.n)
+		l.emitAdjust(t.adjust)
 		be.Jump(l.labels[t.target])
 	}
 	// A callback into the second instruction of a fused pair runs it alone.
@@ -507,7 +558,7 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 		if err := l.insn(pc); err != nil {
 			return nil, err
 		}
-		be.Jump(l.labels[pc+1])
+		be.Jump(l.fallLabel(pc + 1))
 	}
 	for pc, off := range c.pcOff {
 		if c.callOff[pc] == 0 {
@@ -603,19 +654,15 @@ func endsBlock(ins isa.Instruction) bool {
 }
 
 // chainable returns whether the block at a leader may be in a chain: it
-// has no group, and it ends in a jump (not a call or exit) with a valid
-// target or falls through to another block.
+// ends in a jump (not a call or exit) with a valid target or falls
+// through to another block. Blocks in a group's span may be: its slow copy
+// charges where the main code does (heads) and adjusts the same edges.
 func (l *lowerer) chainable(block []int) func(pc int) bool {
 	return func(pc int) bool {
 		n := len(l.p)
 		q := pc
-		for k := block[pc]; ; q += l.p[q].Slots() {
-			if _, in := l.slowPC[q]; in || l.leader[q] != nil || l.groups[q] != nil {
-				return false
-			}
-			if k--; k == 0 {
-				break
-			}
+		for k := block[pc]; k > 1; k-- {
+			q += l.p[q].Slots()
 		}
 		ins := l.p[q]
 		if ins.Class().IsJump() {
@@ -634,13 +681,28 @@ func (l *lowerer) chainable(block []int) func(pc int) bool {
 	}
 }
 
-// refunds finds the edges leaving chains before their end.
+// refunds finds the edges whose budget needs adjusting (chain.go): those
+// leaving a chain before its end (a refund) and those entering a member
+// that their source did not pay for (a side entry: a charge).
 func (l *lowerer) refunds(c *code) {
-	l.refundJump, l.refundFall = map[int]int{}, map[int]int{}
+	l.adjJump, l.adjFall, l.fallIn = map[int]adjust{}, map[int]adjust{}, map[int]Label{}
 	n := len(l.p)
+	ci := &c.chain
+	edge := func(b, t int) (adjust, bool) {
+		if t == ci.next[b] || t >= n {
+			return adjust{}, false
+		}
+		paid := ci.after[b]
+		if ci.charge[t] > 0 { // a head
+			return adjust{refund: paid, target: t}, paid > 0
+		}
+		if r := ci.rest(c.block, t); paid >= r {
+			return adjust{refund: paid - r, target: t}, paid > r
+		}
+		return adjust{refund: paid, charge: ci.rest(c.block, t), target: t}, true
+	}
 	for b := 0; b < n; b++ {
-		r := c.chain.after[b]
-		if c.block[b] == 0 || r == 0 {
+		if c.block[b] == 0 {
 			continue
 		}
 		q := b
@@ -648,17 +710,21 @@ func (l *lowerer) refunds(c *code) {
 			q += l.p[q].Slots()
 		}
 		ins := l.p[q]
-		next := c.chain.next[b]
-		if ins.Class().IsJump() {
-			if t, _ := l.target(q); t != next {
-				l.refundJump[q] = r
+		if ins.Class().IsJump() && !(ins.Opcode == isa.OpCall && ins.Src == isa.CallLocal) {
+			if t, ok := l.target(q); ok {
+				if a, ok := edge(b, t); ok {
+					l.adjJump[q] = a
+				}
 			}
-			if ins.JumpOp() == isa.JumpJA {
+			if ins.JumpOp() == isa.JumpJA || ins.Opcode == isa.OpExit {
 				continue
 			}
 		}
-		if f := q + ins.Slots(); f != next {
-			l.refundFall[f] = r
+		if f := q + ins.Slots(); f < n && c.block[f] > 0 {
+			if a, ok := edge(b, f); ok {
+				l.adjFall[f] = a
+				l.fallIn[f] = l.be.NewLabel()
+			}
 		}
 	}
 }
@@ -1121,8 +1187,8 @@ func (l *lowerer) insn(pc int) error {
 				break
 			}
 			if ins.JumpOp() == isa.JumpJA {
-				if r := l.refundJump[pc]; r > 0 {
-					be.Refund(r)
+				if a, ok := l.adjJump[pc]; ok {
+					l.emitAdjust(a)
 				}
 				be.Jump(l.labels[t])
 				break
@@ -1137,9 +1203,9 @@ func (l *lowerer) insn(pc int) error {
 				src = Reg(ins.Src)
 			}
 			to := l.labels[t]
-			if r := l.refundJump[pc]; r > 0 {
+			if a, ok := l.adjJump[pc]; ok {
 				to = be.NewLabel()
-				l.tramps = append(l.tramps, tramp{to, r, t})
+				l.tramps = append(l.tramps, tramp{to, a})
 			}
 			be.Branch(ins.JumpOp(), w, ins.Dst, l.blind(src), to)
 		}

@@ -77,11 +77,12 @@ func (p *Program) step(st *state, m *vm.Memory, pc int) *vm.Error {
 
 // stepRegion executes up to n instructions from pc on st and m, following
 // jumps, and stops early at the first block that charges itself
-// (chain.go): the instructions a chain's charge covers, which may be
-// fewer than its charge when a jump leaves the chain early. It returns
-// the pc reached and the number executed, or the fault of one of them.
-// A chain holds only straight-line instructions and jumps (no calls or
-// exits).
+// (chain.go), where native code can resume: every other block is entered
+// with its rest paid for, or charges it on a side entry, so native code
+// could not resume there without the charge. It returns the pc reached
+// and the number executed, or the fault of one of them. Blocks that do
+// not charge themselves hold only straight-line instructions and jumps
+// (no calls or exits).
 func (p *Program) stepRegion(st *state, m *vm.Memory, pc int, n uint64) (int, uint64, *vm.Error) {
 	var k uint64
 	for ; k < n; k++ {
