@@ -35,7 +35,9 @@ import (
 // its address, a speculated check compares with pinned limits. Entry stubs
 // load them from state.cache at every entry (Go may have changed the
 // region table meanwhile), nothing else writes them, and local calls
-// neither save nor restore them.
+// neither save nor restore them. A folded access (Access.Fold)
+// addresses [host base + index + off] with the host base of its region,
+// pinned or loaded from the frame.
 //
 // rsp and rbp are never changed (the Go runtime's unwinder and profiler may
 // look at them when a signal lands in native code); nothing is pushed.
@@ -636,17 +638,20 @@ func (b *amd64Backend) addr(ac Access, atomic bool) x.Mem {
 		a.Load(x.RAX, fm(fHostFP), 8, false)
 		return x.M(x.RAX, int32(ac.Off))
 	}
+	if ac.Fold && !atomic {
+		// host = the host base of the region (r1 at entry + delta) + index.
+		b.permCheck(ac)
+		h, m := b.word(cHost + int(ac.Region) - vm.RegionInput)
+		if h == 0 {
+			a.Load(x.RAX, m, 8, false)
+			h = x.RAX
+		}
+		return x.MI(h, reg(ac.Index), 1, int32(ac.Off))
+	}
 	if (ac.Mode == Proven || ac.Mode == WriteChecked) && ac.Region != 0 && !atomic {
 		// host = addr + delta of the region (the verifier proved the id
 		// and the bounds).
-		if ac.Mode == WriteChecked {
-			if r, m := b.word(cPerm + int(ac.Region) - vm.RegionInput); r != 0 {
-				a.TestRI(false, r, int32(vm.PermWrite))
-			} else {
-				a.TestMI8(m, uint8(vm.PermWrite))
-			}
-			b.jcc(x.CondE, ac.Fault)
-		}
+		b.permCheck(ac)
 		base := b.read(ac.Base, x.RDX)
 		d, m := b.word(cDelta + int(ac.Region) - vm.RegionStack)
 		if d == 0 {
@@ -714,6 +719,22 @@ func (b *amd64Backend) addr(ac Access, atomic bool) x.Mem {
 	a.ALURM(x.ADD, true, x.RAX, x.M(x.RDX, 0))
 	return x.M(x.RAX, -int32(ac.Size))
 }
+
+// permCheck emits the permission check of a WriteChecked access.
+func (b *amd64Backend) permCheck(ac Access) {
+	if ac.Mode != WriteChecked {
+		return
+	}
+	if r, m := b.word(cPerm + int(ac.Region) - vm.RegionInput); r != 0 {
+		b.a.TestRI(false, r, int32(vm.PermWrite))
+	} else {
+		b.a.TestMI8(m, uint8(vm.PermWrite))
+	}
+	b.jcc(x.CondE, ac.Fault)
+}
+
+// foldsHostBase implements hostBaser.
+func (b *amd64Backend) foldsHostBase() bool { return true }
 
 // GroupCheck implements Grouper.
 func (b *amd64Backend) GroupCheck(g Group) {

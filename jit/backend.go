@@ -140,6 +140,13 @@ type Access struct {
 	// RegionContext) a Proven or WriteChecked access touches, or 0 when
 	// the verifier did not name one of those.
 	Region uint8
+	// Fold (Proven or WriteChecked, Region input or context; backends
+	// with hostBaser only): the address is r1 + Index + Off, where r1
+	// still holds its value from the run's entry, so the host address is
+	// state.cache's host base of Region + Index + Off. Base is not
+	// computed (the lowering computes it before a fault exit).
+	Fold  bool
+	Index uint8
 }
 
 // Width is the operand width of an ALU operation or a comparison.

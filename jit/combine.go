@@ -296,7 +296,7 @@ func (l *lowerer) findCombos(block []int) {
 		}
 		return cands[i].last < cands[j].last
 	})
-	live := l.liveness(block)
+	live := l.lives(block)
 	l.combos, l.inCombo = map[int]*combo{}, map[int]bool{}
 	kept := map[int]*combo{} // by first pc
 	var leaders []int        // of groups, in order

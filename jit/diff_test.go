@@ -91,8 +91,11 @@ func genProgram(s *byteSource, few bool) isa.Program {
 	add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUMov) | uint8(isa.SrcX), Dst: 6, Src: 1})
 	add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUMov) | uint8(isa.SrcX), Dst: 7, Src: 10})
 	add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUAdd), Dst: 7, Imm: -int64(8 * (1 + s.intn(32)))})
+	keepR1 := few && s.intn(2) == 0 // r1 keeps the input pointer until written
 	for _, r := range scalar {
-		add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUMov), Dst: r, Imm: s.imm()})
+		if r != 1 || !keepR1 {
+			add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUMov), Dst: r, Imm: s.imm()})
+		}
 	}
 	n := 4 + s.intn(40)
 	hasFunc := s.intn(4) == 0
@@ -107,6 +110,9 @@ func genProgram(s *byteSource, few bool) isa.Program {
 			ops := []isa.ALUOp{isa.ALUAdd, isa.ALUSub, isa.ALUMul, isa.ALUDiv, isa.ALUOr, isa.ALUAnd, isa.ALULsh, isa.ALURsh, isa.ALUNeg, isa.ALUMod, isa.ALUXor, isa.ALUMov, isa.ALUArsh, isa.ALUEnd}
 			op := ops[s.intn(len(ops))]
 			ins := isa.Instruction{Opcode: uint8(cls) | uint8(op), Dst: pick(scalar)}
+			if keepR1 && ins.Dst == 1 && s.intn(4) != 0 {
+				ins.Dst = 0
+			}
 			switch op {
 			case isa.ALUNeg:
 			case isa.ALUEnd:
@@ -134,6 +140,49 @@ func genProgram(s *byteSource, few bool) isa.Program {
 			add(ins)
 		case k < 8:
 			add(isa.Instruction{Opcode: isa.OpLDDW, Dst: pick(scalar), Imm: int64(uint64(s.imm())<<32 | uint64(uint32(s.imm())))})
+		case k < 13 && keepR1 && s.intn(2) == 0:
+			// clang's input addressing, r1 plus a bounded index (the
+			// amd64 backend folds it into one access when r1 is unchanged
+			// and the address register dead after).
+			idx, a := pick([]uint8{0, 2, 3}), pick([]uint8{0, 2, 3})
+			size := []isa.Size{isa.SizeB, isa.SizeH, isa.SizeW, isa.SizeDW}[s.intn(4)]
+			add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUAnd), Dst: idx, Imm: 15})
+			if s.intn(8) == 0 {
+				// r1 then points into the input, not at its start: no
+				// more folds
+				add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUAdd), Dst: 1, Imm: int64(1 + s.intn(3))})
+			}
+			mov := isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUMov) | uint8(isa.SrcX), Dst: a, Src: 1}
+			sum := isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUAdd) | uint8(isa.SrcX), Dst: a, Src: idx}
+			if s.intn(2) == 0 {
+				mov.Src, sum.Src = idx, 1
+			}
+			add(mov)
+			add(sum)
+			off := int16(s.intn(genMemSize - 16 - size.Bytes() + 1))
+			switch s.intn(4) {
+			case 3: // a combined load (le16 or be16) into d, t dead after
+				t := 5 - a // r2 or r3, not the base
+				if a == 0 {
+					t = pick([]uint8{2, 3})
+				}
+				d := pick([]uint8{0, 5 - t})
+				hi := s.intn(2)
+				add(isa.Instruction{Opcode: uint8(isa.ClassLDX) | uint8(isa.ModeMEM) | uint8(isa.SizeB), Dst: t, Src: a, Offset: off + int16(hi)})
+				add(isa.Instruction{Opcode: uint8(isa.ClassLDX) | uint8(isa.ModeMEM) | uint8(isa.SizeB), Dst: d, Src: a, Offset: off + 1 - int16(hi)})
+				add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALULsh), Dst: d, Imm: 8})
+				add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUOr) | uint8(isa.SrcX), Dst: d, Src: t})
+				if d != 0 {
+					add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUXor) | uint8(isa.SrcX), Dst: 0, Src: d})
+				}
+				add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUMov), Dst: t, Imm: s.imm()})
+			case 0:
+				add(isa.Instruction{Opcode: uint8(isa.ClassLDX) | uint8(isa.ModeMEM) | uint8(size), Dst: pick(scalar), Src: a, Offset: off})
+			case 1:
+				add(isa.Instruction{Opcode: uint8(isa.ClassST) | uint8(isa.ModeMEM) | uint8(size), Dst: a, Offset: off, Imm: s.imm()})
+			default:
+				add(isa.Instruction{Opcode: uint8(isa.ClassSTX) | uint8(isa.ModeMEM) | uint8(size), Dst: a, Src: pick(anyReg), Offset: off})
+			}
 		case k < 13: // memory
 			size := []isa.Size{isa.SizeB, isa.SizeH, isa.SizeW, isa.SizeDW}[s.intn(4)]
 			base := []uint8{6, 6, 6, 6, 7, 7, 10, 10, 10, 6}[s.intn(10)]
@@ -317,6 +366,7 @@ func variant(a, b, c int) diffVariant {
 // per-run values in registers, by what else they do.
 type pinCoverage struct {
 	delta, perm, spec                         int // programs pinning each kind
+	fold, foldFault                           int // programs with folded accesses (any pins), ... that end with a fault
 	helper, local, yield, readOnly, bigEndian int // programs pinning something that also do this
 	fault, budget                             int // ... that end with a fault, or out of budget
 }
@@ -329,6 +379,14 @@ func (c *pinCoverage) add(t *testing.T, p isa.Program, order binary.ByteOrder, v
 	d, pe, sp, writes, err := jit.AMD64Pins(vp)
 	if err != nil {
 		t.Fatal(err)
+	}
+	var ve *vm.Error
+	errors.As(runErr, &ve)
+	if jit.AMD64Folds(vp) > 0 {
+		c.fold++
+		if ve != nil && ve.Kind == vm.KindFault {
+			c.foldFault++
+		}
 	}
 	if len(writes) > 0 {
 		t.Fatalf("amd64 code writes pinned registers: %v\n%s", writes, listing(p))
@@ -344,8 +402,6 @@ func (c *pinCoverage) add(t *testing.T, p isa.Program, order binary.ByteOrder, v
 		helper = helper || ins.Opcode == isa.OpCall && ins.Src != isa.CallLocal
 		local = local || ins.Opcode == isa.OpCall && ins.Src == isa.CallLocal
 	}
-	var ve *vm.Error
-	errors.As(runErr, &ve)
 	for k, on := range map[*int]bool{&c.helper: helper, &c.local: local, &c.yield: v.yield != 0, &c.readOnly: v.readOnly && pe > 0, &c.bigEndian: order == binary.BigEndian,
 		&c.fault: ve != nil && ve.Kind == vm.KindFault, &c.budget: ve != nil && ve.Kind == vm.KindBudget} {
 		if on {
@@ -359,7 +415,7 @@ func (c *pinCoverage) add(t *testing.T, p isa.Program, order binary.ByteOrder, v
 func (c *pinCoverage) check(t *testing.T) {
 	t.Logf("pinning: %+v", *c)
 	for name, k := range map[string]int{"delta": c.delta, "perm": c.perm, "spec": c.spec, "helper": c.helper, "local": c.local,
-		"yield": c.yield, "read-only": c.readOnly, "big-endian": c.bigEndian, "a fault": c.fault, "budget exhaustion": c.budget} {
+		"yield": c.yield, "read-only": c.readOnly, "folded accesses": c.fold, "folded accesses and a fault": c.foldFault, "big-endian": c.bigEndian, "a fault": c.fault, "budget exhaustion": c.budget} {
 		if k == 0 {
 			t.Errorf("no generated program pins registers with %s", name)
 		}

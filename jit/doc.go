@@ -121,6 +121,27 @@
 // neither save nor restore unused registers. checksum and sieve in bench/
 // use r0..r6 only; programs using every register get no pins.
 //
+// Host base folding (hostbase.go; amd64): clang addresses the input as
+// "mov rA, r1; add rA, rI; ldxb rX, [rA+k]". Where r1 (or a register it
+// was moved to, or reloaded from an 8-byte frame slot it was spilled to)
+// surely holds r1's value from the run's entry (a forward must-dataflow:
+// any other write, a call or a legacy packet load on some path loses a
+// register; a store that may overlap a slot, one through a pointer the
+// verifier did not prove outside the stack, or a call loses slots; a
+// callee starts with nothing), r1 + delta is a per-run constant, the host
+// base of the region (state.cache, computed from r1 at the run's entry),
+// so an access the verifier proved (Proven or WriteChecked, the input or
+// the context) is one host access [host base + rI + k], pinned like the
+// other cache words; the mov and the add emit nothing when rA is dead
+// after the access (the liveness of combine.go) or the load overwrites
+// it. Combined loads made only of their own instructions fold the same
+// way. The three instructions lie in one basic block outside group spans,
+// so native code is never entered between them (budget exits resume at
+// block leaders); a WriteChecked store's fault stub computes rA first, as
+// Go rebuilds the fault from it. Folds need the verifier's facts, so the
+// code that runs callbacks (compiled without them) has none. arm64 does
+// not fold.
+//
 // # Load combining
 //
 // Compilers read unaligned and network-order fields one byte at a time

@@ -325,7 +325,7 @@ func (p *Program) setup(st *state, m *vm.Memory, r1, r2, r10 uint64) {
 	} else {
 		st.regs = [11]uint64{1: r1, 2: r2, 10: r10}
 	}
-	st.entryR = r1 >> 32
+	st.entryR, st.entryR1 = r1>>32, r1
 	if st.entryR == 0 || st.entryR >= vm.MaxRegions {
 		st.entryR = vm.RegionInput
 	}

@@ -33,6 +33,7 @@ type code struct {
 	block   []int     // block[pc] = size in instructions of the block starting at pc (0 if not a leader)
 	chain   chainInfo // blocks charged together (chain.go)
 	cache   bool      // the code reads state.cache: fill it before entries
+	folds   int       // accesses folded with the host base (hostbase.go)
 }
 
 // lowerer walks one program and drives a backend.
@@ -64,6 +65,10 @@ type lowerer struct {
 	adjFall map[int]adjust
 	fallIn  map[int]Label
 	tramps  []tramp
+	// folds[pc]: pc is the mov, the add or the access of a fold
+	// (hostbase.go); live: the liveness, once computed.
+	folds map[int]*fold
+	live  []uint16
 }
 
 // adjust is what an edge into a block does to the budget: refund what
@@ -435,6 +440,7 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 		_, l.jumper = be.(GroupJumper)
 	}
 	l.findCombos(c.block) // may extend groups' spans
+	l.findFolds(c.block)
 	c.chain = chains(p, c.block, l.chainable(c.block), l.target)
 	l.refunds(c)
 	var slowCopies []int // leaders of groups whose slow copy is due
@@ -481,10 +487,24 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 		if pc == skip {
 			continue
 		}
+		f := l.folds[pc]
+		if f != nil && pc != f.pc {
+			continue // the mov and the add: rA is dead after the access
+		}
 		if cb := l.combos[pc]; cb != nil {
 			if pc == cb.last {
-				be.Load(cb.a, cb.dst, false)
+				if f = l.folds[cb.first]; f != nil {
+					c.folds++
+					be.Load(f.folded(cb.a), cb.dst, false)
+				} else {
+					be.Load(cb.a, cb.dst, false)
+				}
 			}
+			continue
+		}
+		if f != nil {
+			c.folds++
+			l.emitFolded(pc, f, l.access(pc, f.base, l.p[pc].Offset, l.p[pc].Size().Bytes(), l.p[pc].Class() != isa.ClassLDX, false))
 			continue
 		}
 		if d, s, src, ok := l.fusable(pc, c.block); ok {
@@ -568,6 +588,11 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 	for pc := 0; pc < n; pc++ {
 		if f, ok := l.faults[pc]; ok {
 			be.Bind(f)
+			if fd := l.folds[pc]; fd != nil && fd.pc == pc {
+				// Go rebuilds the fault from rA, which the fold skipped.
+				be.Mov(W64, fd.base, Reg(fd.r1))
+				be.ALU(isa.ALUAdd, W64, fd.base, Reg(fd.index))
+			}
 			be.ExitToGo(ExitFault, pc, Imm(0), NoLabel)
 		}
 	}

@@ -24,7 +24,7 @@ func AMD64Pins(p *vm.Program) (delta, perm, spec int, writes []string, err error
 	for i, r := range b.pin {
 		switch {
 		case r == 0:
-		case i < cPerm:
+		case i < cPerm || i >= cHost: // host bases are deltas plus r1
 			delta++
 		case i < cSpec:
 			perm++
@@ -33,4 +33,16 @@ func AMD64Pins(p *vm.Program) (delta, perm, spec int, writes []string, err error
 		}
 	}
 	return delta, perm, spec, writes, nil
+}
+
+// AMD64Folds returns the number of accesses the amd64 lowering of p folds
+// into one host access (Access.Fold), or -1 if it fails.
+func AMD64Folds(p *vm.Program) int {
+	o := p.Options()
+	cfg := Config{StackSize: o.StackSize, MaxCallDepth: o.MaxCallDepth, BigEndian: o.Order == binary.BigEndian, Key: randKey}
+	c, err := lower(&amd64Backend{}, p.Resolved(), p.Facts(), cfg)
+	if err != nil {
+		return -1
+	}
+	return c.folds
 }

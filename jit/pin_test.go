@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"golang.org/x/arch/x86/x86asm"
@@ -285,14 +286,26 @@ jlt %r6, %r2, loop
 tail:
 exit`
 
-// The input delta of a program that leaves registers free lives in one:
-// the proven loads address with it and read no frame slot, the entry stubs
-// load it from the state, and no other code writes it. With every register
-// used, the delta comes from the frame.
+// The input's host base (folded accesses, r1 unchanged) or, where r1 was
+// written, its delta, of a program that leaves registers free lives in
+// one: the proven loads address with it and read no frame slot, the entry
+// stubs load it from the state, and no other code writes it. With every
+// register used, it comes from the frame.
 func TestAMD64PinnedDelta(t *testing.T) {
-	const pc = 8 // ldxb %r6, [%r0+1]
-	b, c := lowerAMD64(t, checksumSrc, nil)
-	w := cDelta + vm.RegionInput - vm.RegionStack
+	for _, tc := range []struct {
+		prefix string
+		w      int
+	}{
+		{"", cHost + vm.RegionInput - vm.RegionInput},
+		{"add %r1, 0\n", cDelta + vm.RegionInput - vm.RegionStack},
+	} {
+		t.Run(fmt.Sprint(tc.w), func(t *testing.T) { testPinnedDelta(t, tc.prefix, tc.w) })
+	}
+}
+
+func testPinnedDelta(t *testing.T, prefix string, w int) {
+	pc := 8 + strings.Count(prefix, "\n") // ldxb %r6, [%r0+1]
+	b, c := lowerAMD64(t, prefix+checksumSrc, nil)
 	pin := b.pin[w]
 	if pin == 0 {
 		t.Fatalf("input delta not pinned: %v", b.pin)
@@ -334,7 +347,7 @@ func TestAMD64PinnedDelta(t *testing.T) {
 	}
 
 	// The same with r7..r9 used: no register is free.
-	src := "mov %r7, 0\nmov %r8, 0\nmov %r9, 0\n" + checksumSrc
+	src := "mov %r7, 0\nmov %r8, 0\nmov %r9, 0\n" + prefix + checksumSrc
 	b, c = lowerAMD64(t, src, nil)
 	if b.pin != [cacheLen]x.Reg{} || len(b.free) != 0 {
 		t.Fatalf("pinned %v with every register used", b.pin)
@@ -349,14 +362,15 @@ func TestAMD64PinnedDelta(t *testing.T) {
 	}
 }
 
-// The ranking puts the stores of sieve's inner loop first: the input delta
-// and write permission, then the speculated load of the outer loop.
+// The ranking puts the stores of sieve's inner loop first: the input's
+// host base (they are folded) and write permission, then the speculated
+// load of the outer loop.
 func TestAMD64PinRanking(t *testing.T) {
 	b, _ := lowerAMD64(t, sieveSrc, nil)
 	if len(b.free) != 3 {
 		t.Fatalf("free %v, want r7..r9's", b.free)
 	}
-	for _, w := range []int{cDelta + vm.RegionInput - vm.RegionStack, cPerm + vm.RegionInput - vm.RegionInput} {
+	for _, w := range []int{cHost + vm.RegionInput - vm.RegionInput, cPerm + vm.RegionInput - vm.RegionInput} {
 		if b.pin[w] == 0 {
 			t.Errorf("word %d not pinned: %v", w, b.pin)
 		}

@@ -29,6 +29,7 @@ type state struct {
 	frameBuf  []frameRec // Go-only from here on
 	cacheKey  cacheKey   // what cache was computed from, if cacheOK
 	cacheOK   bool
+	entryR1   uint64    // r1 at the run's entry (for cHost)
 	stackBase uint64    // host address of the stack region
 	remaining uint64    // budget left (MaxUint64: unlimited)
 	insns     uint64    // instructions charged so far
@@ -88,12 +89,15 @@ var _ = [1]struct{}{}[unsafe.Offsetof(frameRec{}.ret)-frRet]
 // The Spec blocks hold, for the region of r1 at entry and for the stack,
 // what a speculated check compares with: off = addr - id<<32 is in bounds
 // for an access of 1<<k bytes in direction d iff off < lim[d][k] (unsigned).
+// Host bases (hostbase.go) are r1 at the run's entry plus the delta of the
+// input or context: host = addr + delta = host base + (addr - r1).
 const (
 	cDelta    = 0 // cDelta+id-1: data - id<<32 of regions 1 (stack), 2 (input), 3 (context)
 	cPerm     = 3 // cPerm+id-2: Perm of regions 2 (input) and 3 (context)
 	cSpec     = 5 // cSpec+(sp-1)*cSpecLen: the cache of Spec sp
 	cSpecLen  = csLim + 3*limSizes
-	cacheLen  = cSpec + 2*cSpecLen
+	cHost     = cSpec + 2*cSpecLen // cHost+id-2: r1 at entry + delta of regions 2 (input), 3 (context)
+	cacheLen  = cHost + 2
 	csBase    = 0 // id<<32
 	csData    = 1 // host address of the region's data
 	csLenR    = 2 // length if readable, else 0 (capped at 4 GiB: offsets are 32 bits)
@@ -110,6 +114,7 @@ const (
 // cacheKey is what state.cache is computed from.
 type cacheKey struct {
 	entryR uint64
+	r1     uint64
 	data   [3]uintptr // regions 1 to 3 (not pointers: the key must not keep an input alive)
 	n      [3]int
 	perm   [3]vm.Perm
@@ -121,7 +126,7 @@ type cacheKey struct {
 // run between entries and may change the table.
 func fillCache(st *state, m *vm.Memory) {
 	k := &st.cacheKey
-	same := st.cacheOK && k.entryR == st.entryR
+	same := st.cacheOK && k.entryR == st.entryR && k.r1 == st.entryR1
 	for i := range 3 {
 		r := &m.Regions[i+1]
 		d := uintptr(unsafe.Pointer(unsafe.SliceData(r.Data)))
@@ -131,7 +136,7 @@ func fillCache(st *state, m *vm.Memory) {
 	if same {
 		return
 	}
-	k.entryR = st.entryR
+	k.entryR, k.r1 = st.entryR, st.entryR1
 	st.cacheOK = true
 	c := &st.cache
 	for id := 1; id <= 3; id++ {
@@ -139,6 +144,7 @@ func fillCache(st *state, m *vm.Memory) {
 		c[cDelta+id-1] = uint64(uintptr(unsafe.Pointer(unsafe.SliceData(r.Data)))) - uint64(id)<<32
 		if id >= 2 {
 			c[cPerm+id-2] = uint64(r.Perm)
+			c[cHost+id-2] = st.entryR1 + c[cDelta+id-1]
 		}
 	}
 	for sp, id := range [2]uint64{st.entryR, vm.RegionStack} {
