@@ -185,6 +185,9 @@ type Config struct {
 	// Blind enables constant blinding; Key returns a fresh random key.
 	Blind bool
 	Key   func() int64
+	// writable: lower WriteChecked stores as Proven, for runs whose
+	// regions give write permission throughout (Program.pick).
+	writable bool
 }
 
 // Backend generates native code for one architecture. The shared lowering

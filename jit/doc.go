@@ -94,7 +94,8 @@
 // the stack, input or context no id lookup either: amd64 adds a per-run
 // delta, data - id<<32, arm64 loads the region's entry),
 // WriteChecked (stores to the input or context proven in bounds, whose
-// writability is chosen per run: only the permission is checked) and
+// writability is chosen per run: only the permission is checked; see
+// Writable variant below) and
 // Grouped: runs of accesses through the same unchanged base register in an
 // extended basic block share one check of the union of their ranges. When
 // that check fails, each member checks itself, so faults and side effects
@@ -141,6 +142,26 @@
 // Go rebuilds the fault from it. Folds need the verifier's facts, so the
 // code that runs callbacks (compiled without them) has none. arm64 does
 // not fold.
+//
+// # Writable variant
+//
+// Most runs give a writable input, so a Program has a second compilation
+// in which WriteChecked stores are Proven (no permission test: about 5%
+// on bench/sieve, whose inner loop is a store). Program.pick chooses it
+// per run when the regions those stores touch are writable; it is
+// compiled at the first such run, once, under the Program's mutex (like
+// the callback twin: programs that never need it pay nothing), and Close
+// frees it. The choice must hold for the whole run, and between entries
+// only a helper can change the region table (yields, budget steps,
+// legacy loads and atomics in Go do not): after each helper call the
+// variant's exits loop checks the permissions again and, if one was
+// dropped, moves the run to the checked code with the same state: the
+// resume address and the native return addresses of the local calls in
+// progress go to the same points there (code.helperNext, code.localRet;
+// calls are lowered once, in the main code). Both codes share the state
+// and cache layouts; their pins may differ, but entry stubs reload pins
+// at every entry. Callbacks keep running the fact-free twin. Programs
+// without WriteChecked stores (code.wcRegions 0) pay one test per run.
 //
 // # Load combining
 //

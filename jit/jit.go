@@ -55,6 +55,10 @@ type Program struct {
 	mu      sync.Mutex
 	// cbProg runs callbacks (see callbackProgram); nil until the first.
 	cbProg atomic.Pointer[Program]
+	// rwProg is the writable variant (see pick); nil until the first run
+	// that can use it. rwOf is the Program a writable variant belongs to.
+	rwProg atomic.Pointer[Program]
+	rwOf   *Program
 }
 
 var _ vm.Executable = (*Program)(nil)
@@ -89,6 +93,11 @@ func generate(p *vm.Program, arch string, opts *Options) (*code, error) {
 
 // generateWith compiles p trusting the verifier's facts f.
 func generateWith(p *vm.Program, arch string, opts *Options, f *verifier.Facts) (*code, error) {
+	return generateVariant(p, arch, opts, f, false)
+}
+
+// generateVariant is generateWith, of the writable variant if writable.
+func generateVariant(p *vm.Program, arch string, opts *Options, f *verifier.Facts, writable bool) (*code, error) {
 	nb := backends[arch]
 	if nb == nil {
 		return nil, fmt.Errorf("%w (GOARCH %s)", ErrUnsupported, arch)
@@ -103,6 +112,7 @@ func generateWith(p *vm.Program, arch string, opts *Options, f *verifier.Facts) 
 		BigEndian:    o.Order == binary.BigEndian,
 		Blind:        opts.Blind,
 		Key:          randKey,
+		writable:     writable,
 	}
 	return lower(nb(), p.Resolved(), f, cfg)
 }
@@ -123,10 +133,15 @@ func Compile(p *vm.Program, opts *Options) (*Program, error) {
 
 // compile is Compile trusting the verifier's facts f.
 func compile(p *vm.Program, opts *Options, f *verifier.Facts) (*Program, error) {
+	return compileVariant(p, opts, f, false)
+}
+
+// compileVariant is compile, of the writable variant if writable.
+func compileVariant(p *vm.Program, opts *Options, f *verifier.Facts, writable bool) (*Program, error) {
 	if !Supported() {
 		return nil, fmt.Errorf("%w (%s/%s)", ErrUnsupported, runtime.GOOS, runtime.GOARCH)
 	}
-	c, err := generateWith(p, hostArch, opts, f)
+	c, err := generateVariant(p, hostArch, opts, f, writable)
 	if err != nil {
 		return nil, err
 	}
@@ -171,12 +186,83 @@ func (p *Program) Close() error {
 	runtime.SetFinalizer(p, nil)
 	err := freeExec(p.exec)
 	p.exec = nil
-	if t := p.cbProg.Load(); t != nil && t != p {
-		if e := t.Close(); err == nil {
-			err = e
+	for _, t := range [2]*Program{p.cbProg.Load(), p.rwProg.Load()} {
+		if t != nil && t != p {
+			if e := t.Close(); err == nil {
+				err = e
+			}
 		}
 	}
 	return err
+}
+
+// pick returns the compilation of p for a run on m: the writable variant
+// when the regions with WriteChecked stores are writable, else p. In the
+// writable variant those stores are Proven: no permission test (see the
+// package doc). Its assumption must hold until the run ends, and only a
+// helper can change the region table during a run (Go's other work
+// between entries does not): after each helper call exits checks it and
+// moves the run to p at the helper's resume point when it no longer
+// holds (resumeChecked). Callbacks run the fact-free twin anyway.
+func (p *Program) pick(m *vm.Memory) *Program {
+	if !writable(m, p.code.wcRegions) {
+		return p
+	}
+	if t := p.rwProg.Load(); t != nil {
+		return t
+	}
+	return p.writableVariant()
+}
+
+// writable reports whether the regions in mask (bit id) allow writes.
+func writable(m *vm.Memory, mask uint8) bool {
+	return mask != 0 &&
+		(mask&(1<<vm.RegionInput) == 0 || m.Regions[vm.RegionInput].Perm&vm.PermWrite != 0) &&
+		(mask&(1<<vm.RegionContext) == 0 || m.Regions[vm.RegionContext].Perm&vm.PermWrite != 0)
+}
+
+// writableVariant compiles the writable variant of p, once, at the first
+// run that can use it; p itself stands for it if that fails.
+func (p *Program) writableVariant() *Program {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if t := p.rwProg.Load(); t != nil {
+		return t
+	}
+	if p.closed.Load() {
+		return p // runner.Run reports ErrClosed
+	}
+	t, err := compileVariant(p.vp, &p.jopts, p.vp.Facts(), true)
+	if err != nil {
+		t = p
+	} else {
+		t.quantum = p.quantum
+		t.rwOf = p
+	}
+	p.rwProg.Store(t)
+	return t
+}
+
+// resumeChecked moves a run of the writable variant p, stopped after the
+// helper call at pc, to the checked program and runs it on: the resume
+// address and the return addresses of the local calls in progress are
+// moved to the same points in the checked code.
+func (p *Program) resumeChecked(st *state, m *vm.Memory, pc int) (bool, *vm.Error) {
+	c := p.rwOf
+	move := func(addr uint64, at, to []int) uint64 {
+		for q, off := range at {
+			if off != 0 && addr == uint64(p.entry)+uint64(off) {
+				return uint64(c.entry) + uint64(to[q])
+			}
+		}
+		panic(fmt.Sprintf("jit: cannot move the run at pc %d to the checked code", pc))
+	}
+	st.resume = move(st.resume, p.code.helperNext[pc:pc+1], c.code.helperNext[pc:pc+1])
+	for i := range st.depth {
+		f := &st.frameBuf[i]
+		f.ret = move(f.ret, p.code.localRet, c.code.localRet)
+	}
+	return c.loop(st, m)
 }
 
 // callbackProgram returns the program that runs callbacks from helpers
@@ -287,6 +373,9 @@ func (r *runner) Run(env *vm.Env) (vm.Result, error) {
 			return vm.Result{}, err
 		}
 	}
+	if p.code.wcRegions != 0 {
+		p = p.pick(m)
+	}
 	r1, r2, r10 := p.vp.EntryRegs(m)
 	if !st.clean || st.regs[1] != r1 || st.regs[2] != r2 {
 		p.setup(st, m, r1, r2, r10)
@@ -304,7 +393,7 @@ func (r *runner) Run(env *vm.Env) (vm.Result, error) {
 	enter(p.begin, st)
 	used := give - st.count
 	if st.reason != ExitDone {
-		return r.exits(st, m, used, budget)
+		return r.exits(p, st, m, used, budget)
 	}
 	runtime.KeepAlive(p)
 	return vm.Result{R0: st.regs[0], Insns: used}, nil
@@ -343,10 +432,9 @@ func (p *Program) setup(st *state, m *vm.Memory, r1, r2, r10 uint64) {
 	st.clean = p.begin != p.entry
 }
 
-// exits is Run past a first entry that did not end the program: used
-// instructions of budget charged so far.
-func (r *runner) exits(st *state, m *vm.Memory, used, budget uint64) (vm.Result, error) {
-	p := r.p
+// exits is Run of p (r.p or its writable variant) past a first entry that
+// did not end the program: used instructions of budget charged so far.
+func (r *runner) exits(p *Program, st *state, m *vm.Memory, used, budget uint64) (vm.Result, error) {
 	st.clean = false // a helper may panic: the next run redoes setup
 	st.insns = used
 	st.remaining = budget - used
@@ -395,6 +483,9 @@ func (p *Program) exits(st *state, m *vm.Memory) (callback bool, err *vm.Error) 
 			if err != nil || halt {
 				p.endAt(st, pc)
 				return false, err
+			}
+			if p.rwOf != nil && !writable(m, p.code.wcRegions) {
+				return p.resumeChecked(st, m, pc)
 			}
 		case ExitBudget:
 			k := uint64(p.code.chain.charge[pc])

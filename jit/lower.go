@@ -34,6 +34,15 @@ type code struct {
 	chain   chainInfo // blocks charged together (chain.go)
 	cache   bool      // the code reads state.cache: fill it before entries
 	folds   int       // accesses folded with the host base (hostbase.go)
+	// wcRegions has bit id set for each region (input, context) that has
+	// stores proven in bounds whose write permission is chosen per run
+	// (WriteChecked; Proven in a writable variant, see Program.pick).
+	wcRegions uint8
+	// helperNext[pc] is where native code resumes after the helper call
+	// at pc, localRet[pc] where the local call at pc returns (0
+	// elsewhere), to move a run between variants (Program.resumeChecked).
+	helperNext []int
+	localRet   []int
 }
 
 // lowerer walks one program and drives a backend.
@@ -67,8 +76,11 @@ type lowerer struct {
 	tramps  []tramp
 	// folds[pc]: pc is the mov, the add or the access of a fold
 	// (hostbase.go); live: the liveness, once computed.
-	folds map[int]*fold
-	live  []uint16
+	folds      map[int]*fold
+	live       []uint16
+	wcRegions  uint8 // see code.wcRegions
+	helperNext []int // see code.helperNext
+	localRet   []int // see code.localRet
 }
 
 // adjust is what an edge into a block does to the budget: refund what
@@ -381,7 +393,7 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 		}
 	}
 	cfg.Slots = n
-	l := &lowerer{be: be, p: p, facts: facts, cfg: cfg, faults: map[int]Label{}}
+	l := &lowerer{be: be, p: p, facts: facts, cfg: cfg, faults: map[int]Label{}, helperNext: make([]int, n+1), localRet: make([]int, n+1)}
 	be.Begin(&l.cfg)
 
 	// Leaders: the first pc, jump and call targets, and the pc after any
@@ -608,6 +620,7 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 	if cu, ok := be.(cacheUser); ok {
 		c.cache = cu.usesCache()
 	}
+	c.wcRegions, c.helperNext, c.localRet = l.wcRegions, l.helperNext, l.localRet
 	return c, nil
 }
 
@@ -919,8 +932,13 @@ func (l *lowerer) access(pc int, base uint8, off int16, size int, write, atomic 
 			a.Fault = l.faultLabel(pc)
 		}
 	case l.fact(pc).InBounds && write && !atomic && regionID(l.fact(pc).Region) >= vm.RegionInput:
-		a.Mode = WriteChecked
 		a.Region = regionID(l.fact(pc).Region)
+		l.wcRegions |= 1 << a.Region
+		if l.cfg.writable {
+			a.Mode = Proven // the run's region is writable throughout
+			break
+		}
+		a.Mode = WriteChecked
 		a.Fault = l.faultLabel(pc)
 	case l.groups[pc] != nil && l.jumper && !l.slow:
 		a.Mode = GroupedFast
@@ -935,6 +953,17 @@ func (l *lowerer) access(pc int, base uint8, off int16, size int, write, atomic 
 		}
 	}
 	return a
+}
+
+// record sets at[pc] to the current offset: where native code resumes
+// after the helper or local call at pc. Calls end groups and
+// combinations, so only the main code has them; a second copy would make
+// the record ambiguous.
+func (l *lowerer) record(at []int, pc int) {
+	if l.slow || at[pc] != 0 {
+		panic(fmt.Sprintf("jit: call at pc %d lowered twice", pc))
+	}
+	at[pc] = l.be.Offset()
 }
 
 // fact returns what the verifier proved about the access at pc.
@@ -1194,6 +1223,7 @@ func (l *lowerer) insn(pc int) error {
 			next := be.NewLabel()
 			be.ExitToGo(ExitHelper, pc, Reg(ins.Dst), next)
 			be.Bind(next)
+			l.record(l.helperNext, pc)
 		case ins.Opcode == isa.OpCall && ins.Src == isa.CallLocal:
 			t, ok := l.target(pc)
 			if !ok {
@@ -1201,10 +1231,12 @@ func (l *lowerer) insn(pc int) error {
 				break
 			}
 			be.CallLocal(pc, l.labels[t])
+			l.record(l.localRet, pc) // the return address is bound last
 		case ins.Opcode == isa.OpCall:
 			next := be.NewLabel()
 			be.ExitToGo(ExitHelper, pc, Imm(int64(int32(ins.Imm))), next)
 			be.Bind(next)
+			l.record(l.helperNext, pc)
 		default:
 			t, ok := l.target(pc)
 			if !ok {
