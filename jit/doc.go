@@ -158,10 +158,21 @@
 // dropped, moves the run to the checked code with the same state: the
 // resume address and the native return addresses of the local calls in
 // progress go to the same points there (code.helperNext, code.localRet;
-// calls are lowered once, in the main code). Both codes share the state
-// and cache layouts; their pins may differ, but entry stubs reload pins
-// at every entry. Callbacks keep running the fact-free twin. Programs
-// without WriteChecked stores (code.wcRegions 0) pay one test per run.
+// calls are lowered once, in the main code, else the program gets no
+// variant). Both codes share the state and cache layouts; their pins
+// may differ, but entry stubs reload pins at every entry. Callbacks keep
+// running the fact-free twin. Programs without WriteChecked stores
+// (code.wcRegions 0) pay one test per run. A helper that makes a region
+// writable during a run leaves it in the checked code.
+//
+// The same move protects the verifier's proofs, which hold for the input
+// and context lengths at the run's entry: a helper may replace those
+// regions (a packet helper that trims the packet), so after every helper
+// call, code with proven accesses to them (code.proven) checks that they
+// are still as long and readable as at entry (Program.holds), and if not
+// moves the run to the code without facts that callbacks use, where every
+// access is checked as in the interpreter. The stack region and map
+// values must not be replaced by helpers.
 //
 // # Load combining
 //

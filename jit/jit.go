@@ -203,7 +203,7 @@ func (p *Program) Close() error {
 // helper can change the region table during a run (Go's other work
 // between entries does not): after each helper call exits checks it and
 // moves the run to p at the helper's resume point when it no longer
-// holds (resumeChecked). Callbacks run the fact-free twin anyway.
+// holds (afterHelper). Callbacks run the fact-free twin anyway.
 func (p *Program) pick(m *vm.Memory) *Program {
 	if !writable(m, p.code.wcRegions) {
 		return p
@@ -243,19 +243,23 @@ func (p *Program) writableVariant() *Program {
 	return t
 }
 
-// resumeChecked moves a run of the writable variant p, stopped after the
-// helper call at pc, to the checked program and runs it on: the resume
-// address and the return addresses of the local calls in progress are
-// moved to the same points in the checked code.
-func (p *Program) resumeChecked(st *state, m *vm.Memory, pc int) (bool, *vm.Error) {
-	c := p.rwOf
+// moveTo moves a run of p, stopped after the helper call at pc, to c, a
+// compilation of the same program (its checked code or its code without
+// facts), and runs it on: the resume address and the return addresses of
+// the local calls in progress go to the same points in c.
+func (p *Program) moveTo(c *Program, st *state, m *vm.Memory, pc int) (bool, *vm.Error) {
+	if !p.code.movable || !c.code.movable {
+		// Never seen: calls end groups and combinations, so each is
+		// lowered once. Stopping is safe; going on in p would not be.
+		return false, &vm.Error{Kind: vm.KindHelper, PC: pc, Reason: "the helper changed the memory regions in a way this program's native code cannot follow"}
+	}
 	move := func(addr uint64, at, to []int) uint64 {
 		for q, off := range at {
 			if off != 0 && addr == uint64(p.entry)+uint64(off) {
 				return uint64(c.entry) + uint64(to[q])
 			}
 		}
-		panic(fmt.Sprintf("jit: cannot move the run at pc %d to the checked code", pc))
+		panic(fmt.Sprintf("jit: cannot move the run at pc %d to another compilation", pc))
 	}
 	st.resume = move(st.resume, p.code.helperNext[pc:pc+1], c.code.helperNext[pc:pc+1])
 	for i := range st.depth {
@@ -263,6 +267,48 @@ func (p *Program) resumeChecked(st *state, m *vm.Memory, pc int) (bool, *vm.Erro
 		f.ret = move(f.ret, p.code.localRet, c.code.localRet)
 	}
 	return c.loop(st, m)
+}
+
+// holds reports whether the regions p's proofs are about are still as
+// long and readable as when the run began (st.entryLen). Helpers get the
+// Memory and may replace the input or the context (a packet helper that
+// trims or grows the packet, say); the verifier proved accesses against
+// the lengths at entry, so after a helper that shrank one, the run must
+// go on in code without facts, as the interpreter checks every access.
+func (p *Program) holds(st *state, m *vm.Memory) bool {
+	for i, id := range [2]int{vm.RegionInput, vm.RegionContext} {
+		if p.code.proven&(1<<id) != 0 {
+			if r := &m.Regions[id]; len(r.Data) < st.entryLen[i] || r.Perm&vm.PermRead == 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// afterHelper moves a run of p stopped after the helper call at pc to
+// the compilation the helper's changes to the regions require, if not p:
+// code without facts when a proven region shrank, the checked code when
+// the writable variant's regions became read-only. moved tells whether
+// it did; the rest is the moved run's result.
+func (p *Program) afterHelper(st *state, m *vm.Memory, pc int) (moved, callback bool, err *vm.Error) {
+	if !p.holds(st, m) {
+		base := p
+		if p.rwOf != nil {
+			base = p.rwOf
+		}
+		t, e := base.callbackProgram()
+		if e != nil {
+			return true, false, &vm.Error{Kind: vm.KindHelper, PC: pc, Reason: "cannot compile code without facts", Err: e}
+		}
+		callback, err = p.moveTo(t, st, m, pc)
+		return true, callback, err
+	}
+	if p.rwOf != nil && !writable(m, p.code.wcRegions) {
+		callback, err = p.moveTo(p.rwOf, st, m, pc)
+		return true, callback, err
+	}
+	return false, false, nil
 }
 
 // callbackProgram returns the program that runs callbacks from helpers
@@ -436,6 +482,7 @@ func (p *Program) setup(st *state, m *vm.Memory, r1, r2, r10 uint64) {
 // did not end the program: used instructions of budget charged so far.
 func (r *runner) exits(p *Program, st *state, m *vm.Memory, used, budget uint64) (vm.Result, error) {
 	st.clean = false // a helper may panic: the next run redoes setup
+	st.entryLen = [2]int{len(m.Regions[vm.RegionInput].Data), len(m.Regions[vm.RegionContext].Data)}
 	st.insns = used
 	st.remaining = budget - used
 	_, err := p.exits(st, m)
@@ -484,8 +531,10 @@ func (p *Program) exits(st *state, m *vm.Memory) (callback bool, err *vm.Error) 
 				p.endAt(st, pc)
 				return false, err
 			}
-			if p.rwOf != nil && !writable(m, p.code.wcRegions) {
-				return p.resumeChecked(st, m, pc)
+			if p.code.proven != 0 || p.rwOf != nil {
+				if moved, cb, err := p.afterHelper(st, m, pc); moved {
+					return cb, err
+				}
 			}
 		case ExitBudget:
 			k := uint64(p.code.chain.charge[pc])

@@ -38,9 +38,16 @@ type code struct {
 	// stores proven in bounds whose write permission is chosen per run
 	// (WriteChecked; Proven in a writable variant, see Program.pick).
 	wcRegions uint8
+	// proven has bit id set for each region (input, context) with
+	// accesses whose bounds the verifier proved against the region's
+	// length at entry (Proven, WriteChecked, folded): a helper that
+	// shrinks the region moves the run to code without facts.
+	proven uint8
+	// movable: helperNext and localRet are unambiguous (see record).
+	movable bool
 	// helperNext[pc] is where native code resumes after the helper call
 	// at pc, localRet[pc] where the local call at pc returns (0
-	// elsewhere), to move a run between variants (Program.resumeChecked).
+	// elsewhere), to move a run between compilations (Program.moveTo).
 	helperNext []int
 	localRet   []int
 }
@@ -79,8 +86,10 @@ type lowerer struct {
 	folds      map[int]*fold
 	live       []uint16
 	wcRegions  uint8 // see code.wcRegions
+	proven     uint8 // see code.proven
 	helperNext []int // see code.helperNext
 	localRet   []int // see code.localRet
+	ambiguous  bool  // see record
 }
 
 // adjust is what an edge into a block does to the budget: refund what
@@ -621,6 +630,10 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 		c.cache = cu.usesCache()
 	}
 	c.wcRegions, c.helperNext, c.localRet = l.wcRegions, l.helperNext, l.localRet
+	c.proven, c.movable = l.proven, !l.ambiguous
+	if l.ambiguous {
+		c.wcRegions = 0 // no writable variant
+	}
 	return c, nil
 }
 
@@ -928,12 +941,16 @@ func (l *lowerer) access(pc int, base uint8, off int16, size int, write, atomic 
 	case l.fact(pc).Proven:
 		a.Mode = Proven
 		a.Region = regionID(l.fact(pc).Region)
+		if a.Region >= vm.RegionInput {
+			l.proven |= 1 << a.Region
+		}
 		if atomic {
 			a.Fault = l.faultLabel(pc)
 		}
 	case l.fact(pc).InBounds && write && !atomic && regionID(l.fact(pc).Region) >= vm.RegionInput:
 		a.Region = regionID(l.fact(pc).Region)
 		l.wcRegions |= 1 << a.Region
+		l.proven |= 1 << a.Region
 		if l.cfg.writable {
 			a.Mode = Proven // the run's region is writable throughout
 			break
@@ -957,11 +974,12 @@ func (l *lowerer) access(pc int, base uint8, off int16, size int, write, atomic 
 
 // record sets at[pc] to the current offset: where native code resumes
 // after the helper or local call at pc. Calls end groups and
-// combinations, so only the main code has them; a second copy would make
-// the record ambiguous.
+// combinations, so only the main code has them; should a call have a
+// second copy, the record would be ambiguous and the program gets no
+// writable variant (ambiguous).
 func (l *lowerer) record(at []int, pc int) {
 	if l.slow || at[pc] != 0 {
-		panic(fmt.Sprintf("jit: call at pc %d lowered twice", pc))
+		l.ambiguous = true
 	}
 	at[pc] = l.be.Offset()
 }

@@ -37,6 +37,9 @@ type state struct {
 	cbErr     *vm.Error // the fault of a callback, which ends the run
 	cb        caller    // Memory.Caller of the run
 	clean     bool      // st is as runner.setup left it (see there)
+	// entryLen: the lengths of the input and the context when the run
+	// began, against which the verifier's proofs hold (see holds).
+	entryLen [2]int
 }
 
 // frameRec is the saved caller state of one local call.

@@ -192,6 +192,10 @@ func setScalar(st *state, r uint8, s scalar) {
 		if k, ok := st.rangeOf(x.id); ok {
 			learnInput(st, m+k)
 		}
+		if r, ok := st.scaledOf(x.id); ok && m >= 0 && m < 1<<(62-r.sh) {
+			// (X << sh) + k <= len and X >= m: len >= (m << sh) + k.
+			learnInput(st, m<<r.sh+r.k)
+		}
 		for _, r := range st.sums {
 			switch x.id {
 			case r.a:
@@ -310,7 +314,8 @@ func (v *verifier) branch(pc int, st *state, ins isa.Instruction, cp *checkpoint
 			r, y = ins.Src, a
 		}
 		_, ok := st.rangeOf(y.id)
-		if x := &st.cur().regs[r]; (ok || inSum(st.sums, y.id)) && !x.s.isConst() {
+		_, sok := st.scaledOf(y.id)
+		if x := &st.cur().regs[r]; (ok || sok || inSum(st.sums, y.id)) && !x.s.isConst() {
 			x.id, x.delta = v.freshID(), 0
 			if r == ins.Dst {
 				a.id, a.delta = x.id, 0
@@ -527,6 +532,10 @@ func learnScalarOrder(op isa.JumpOp, a, b value, st *state) {
 	}
 	if k, ok := st.rangeOf(hi.id); ok {
 		st.learnDerived(lo.id, k+shift)
+	}
+	if r, ok := st.scaledOf(hi.id); ok && shift <= maxDelta>>r.sh && shift >= -(maxDelta>>r.sh) {
+		// L + shift <= H: (L << sh) + (shift << sh) + k <= len.
+		st.learnScaled(lo.id, r.sh, r.k+shift<<r.sh)
 	}
 	for i := 0; i < len(st.sums); i++ {
 		r := st.sums[i]

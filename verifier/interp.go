@@ -370,8 +370,16 @@ func (v *verifier) dropSingleIDs(st *state, pc int) {
 		}
 	}
 	st.sums = sr
+	sc := st.scaled[:0]
+	for _, r := range st.scaled {
+		if held(r.id) {
+			sc = append(sc, r)
+		}
+	}
+	st.scaled = sc
 	for _, u := range ids {
-		if _, ok := st.rangeOf(u.id); u.n > 1 || ok || inSum(st.sums, u.id) {
+		_, ok := st.rangeOf(u.id)
+		if _, sok := st.scaledOf(u.id); u.n > 1 || ok || sok || inSum(st.sums, u.id) {
 			continue
 		}
 		for i, f := range st.frames {
@@ -509,7 +517,31 @@ func (v *verifier) subsumes(old, cur *state, pc int) bool {
 			return false
 		}
 	}
+	// Scaled relations: old (B << sh) + k <= len is (B' << sh) + (shift
+	// << sh) + k <= len; cur must prove it with the same shift.
+	for _, r := range old.scaled {
+		m, ok := v.mapped(r.id)
+		if !ok {
+			continue
+		}
+		c, ok := cur.scaledOf(m.cur)
+		if !ok || c.sh != r.sh || !scaledCovers(c.k, r.k, m.shift, r.sh) {
+			return false
+		}
+	}
 	return true
+}
+
+// scaledCovers reports whether kc >= ko + (shift << sh), without overflow.
+func scaledCovers(kc, ko, shift int64, sh uint8) bool {
+	if shift > maxDelta || shift < -maxDelta || sh > maxScaleShift {
+		return false
+	}
+	// |shift << sh| < 2^72 does not fit: compare in two steps.
+	if shift >= 0 && shift > (math.MaxInt64>>sh)>>1 || shift < 0 && -shift > (math.MaxInt64>>sh)>>1 {
+		return false
+	}
+	return kc >= ko+shift<<sh
 }
 
 // mapped returns how subsumes mapped old base id to the current state.
@@ -571,6 +603,19 @@ func (v *verifier) widen(old, st *state, keep bool) {
 	// Sum relations are not carried across loop heads (dropping relations
 	// is always sound, and keeps widening simple and converging).
 	st.sums = nil
+	// Scaled relations, like the relations above, are compared value by
+	// value: old's (B_o << sh) + k_o <= len, with the value B_o + d_o and
+	// now B + d, says (B << sh) + k_o + ((d - d_o) << sh) <= len. It is
+	// kept when at most what st proves (a base that stays or moves down),
+	// else dropped (a base moving up, which would never converge); a base
+	// old does not link is kept with st's relation only while keep.
+	sc := st.scaled[:0]
+	for _, r := range st.scaled {
+		if k, ok := scaledWidened(old, st, r, keep); ok {
+			sc = append(sc, scaledRel{r.id, r.sh, k})
+		}
+	}
+	st.scaled = sc
 	cur := st.pktRange // what st proves, before widening
 	st.pktRange = nil
 	// relate records the relation kept for the base of w (c widened with
@@ -760,6 +805,57 @@ func (v *verifier) widen(old, st *state, keep bool) {
 			}
 		}
 	}
+}
+
+// scaledWidened returns k of st's scaled relation r kept by widening (see
+// widen), and whether it is kept.
+func scaledWidened(old, st *state, r scaledRel, keep bool) (int64, bool) {
+	k, have, ok := r.k, false, true
+	one := func(o, c value) {
+		if !linked(c) || c.id != r.id {
+			return
+		}
+		ro, has := scaledRel{}, false
+		if linked(o) && o.typ == c.typ {
+			ro, has = old.scaledOf(o.id)
+		}
+		if !has || ro.sh != r.sh {
+			if keep && !has {
+				have = true
+			} else {
+				ok = false
+			}
+			return
+		}
+		d := c.delta - o.delta
+		if d > maxDelta>>r.sh || d < -(maxDelta>>r.sh) {
+			ok = false
+			return
+		}
+		t := ro.k + d<<r.sh
+		if t > r.k {
+			ok = false
+			return
+		}
+		k, have = minS(k, t), true
+	}
+	for i, fc := range st.frames {
+		fo := old.frames[i]
+		for reg := 0; reg < 10; reg++ {
+			one(fo.regs[reg], fc.regs[reg])
+		}
+		for j, sl := range fc.stack {
+			if !sl.spilled {
+				continue
+			}
+			var o value
+			if j < len(fo.stack) && fo.stack[j].spilled {
+				o = fo.stack[j].spill
+			}
+			one(o, sl.spill)
+		}
+	}
+	return k, have && ok
 }
 
 // linked reports whether x is a linked value (see value).
@@ -955,6 +1051,13 @@ func (v *verifier) join(a, b *state, pc int, widen bool) (*state, bool) {
 		}
 	}
 	r.sums = sr
+	var sc []scaledRel
+	for _, rb := range b.scaled {
+		if ra, ok := a.scaledOf(rb.id); ok && ra.sh == rb.sh && (!widen || ra.k <= rb.k) {
+			sc = append(sc, scaledRel{rb.id, rb.sh, minS(ra.k, rb.k)})
+		}
+	}
+	r.scaled = sc
 	for i, fa := range a.frames {
 		fr := r.frames[i]
 		live := v.liveAt(b, i, pc)
@@ -1019,10 +1122,13 @@ func (v *verifier) clone(st *state) *state {
 	if n := len(v.free); n > 0 && len(st.frames) == 1 {
 		r := v.free[n-1]
 		v.free = v.free[:n-1]
-		pr, sr := r.pktRange[:0], r.sums[:0]
+		pr, sr, sc := r.pktRange[:0], r.sums[:0], r.scaled[:0]
 		*r = state{inputMin: st.inputMin, pktRange: append(pr, st.pktRange...)}
 		if len(st.sums) > 0 {
 			r.sums = append(sr, st.sums...)
+		}
+		if len(st.scaled) > 0 {
+			r.scaled = append(sc, st.scaled...)
 		}
 		r.f0 = *st.frames[0]
 		r.f0.shared, st.frames[0].shared = true, true

@@ -106,6 +106,24 @@ func (v *verifier) alu(pc int, st *state, ins isa.Instruction) error {
 			return nil
 		}
 	}
+	if is64 && ins.Offset == 0 && dv.typ == tScalar && src.typ == tScalar && src.s.isConst() {
+		if r, ok := v.scaledShift(st, op, dv, src.s.val()); ok {
+			if ns, ok := meet(r.s, v.scalarALU(ins, dv.s, src.s)); ok {
+				r.s = ns
+			}
+			f.regs[d] = r
+			return nil
+		}
+	}
+	if is64 && op == isa.ALUAdd && len(st.scaled) > 0 && dv.typ == tScalar && src.typ == tScalar {
+		if r, ok := v.scaledSum(st, dv, src); ok {
+			if ns, ok := meet(r.s, v.scalarALU(ins, dv.s, src.s)); ok {
+				r.s = ns
+			}
+			f.regs[d] = r
+			return nil
+		}
+	}
 	if dv.typ != tScalar || (!unary && src.typ != tScalar) {
 		r := unknownScalar()
 		if !is64 {
@@ -147,6 +165,16 @@ func (v *verifier) ptrArith(st *state, op isa.ALUOp, dv, src value) value {
 		}
 		if p.typ == tInput && p.id != 0 && len(st.sums) > 0 && k.id > lenID && !p.s.isConst() && k.typ == tScalar {
 			if r, ok := v.linkedSum(st, p, k); ok {
+				p.s = sAdd(p.s, k.s)
+				if ns, ok := meet(p.s, r.s); ok {
+					p.s = ns
+				}
+				p.id, p.delta = r.id, r.delta
+				return p
+			}
+		}
+		if p.typ == tInput && len(st.scaled) > 0 && k.typ == tScalar && !k.s.isConst() {
+			if r, ok := v.scaledSum(st, p, k); ok {
 				p.s = sAdd(p.s, k.s)
 				if ns, ok := meet(p.s, r.s); ok {
 					p.s = ns
@@ -265,6 +293,94 @@ func (v *verifier) linkedSum(st *state, x, y value) (value, bool) {
 	}
 	r := value{typ: tScalar, id: v.freshID(), s: rangeScalar(0, uint64(hi))}
 	st.learnDerived(r.id, kk)
+	return r, true
+}
+
+// scaledShift models the 64-bit shifts and divisions that scaled relations
+// follow. (len + e) >> sh (or / 2^sh) is a fresh base N with (N << sh) - e
+// <= len, and N - e <= len (N <= N << sh, as N >= 0). x << s on x = X + d
+// whose base has (X << sh) + k <= len, s <= sh and no bit shifted out, is
+// y = x << s exactly, a fresh base with y + k - (d << sh) <= len (y <=
+// x << sh, as y >= 0) and, when s < sh, (y << (sh - s)) + k - (d << sh)
+// <= len.
+func (v *verifier) scaledShift(st *state, op isa.ALUOp, x value, c uint64) (value, bool) {
+	switch {
+	case x.id == lenID && (op == isa.ALURsh || op == isa.ALUDiv):
+		sh := uint64(0)
+		switch {
+		case op == isa.ALURsh:
+			sh = c
+		case c != 0 && c&(c-1) == 0:
+			for c > 1 {
+				c >>= 1
+				sh++
+			}
+		}
+		if sh == 0 || sh > maxScaleShift || x.delta > maxDelta || x.delta < -maxDelta {
+			return value{}, false
+		}
+		n := value{typ: tScalar, id: v.freshID(), s: unknownScalar()}
+		st.learnScaled(n.id, uint8(sh), -x.delta)
+		st.learnDerived(n.id, -x.delta)
+		return n, true
+	case x.id > lenID && op == isa.ALULsh && c >= 1 && c <= maxScaleShift && x.s.umax < 1<<(64-c):
+		r, ok := st.scaledOf(x.id)
+		if !ok || uint64(r.sh) < c || x.delta > maxDelta>>r.sh || x.delta < -(maxDelta>>r.sh) {
+			return value{}, false
+		}
+		k := r.k - x.delta<<r.sh
+		if k > maxDelta || k < -maxDelta {
+			return value{}, false
+		}
+		y := value{typ: tScalar, id: v.freshID(), s: unknownScalar()}
+		// y << (sh - s) = y + (2^(sh-s) - 1) y >= y + (2^(sh-s) - 1) ymin.
+		extra := int64(0)
+		if ymin := x.s.umin << c; ymin <= 1<<31 && r.sh-uint8(c) <= 8 {
+			extra = int64(ymin) * (1<<(r.sh-uint8(c)) - 1)
+		}
+		st.learnDerived(y.id, k+extra)
+		if uint64(r.sh) > c {
+			st.learnScaled(y.id, r.sh-uint8(c), k)
+		}
+		return y, true
+	}
+	return value{}, false
+}
+
+// halfBound returns K with 2x + K <= len for the linked value x (a scalar,
+// or an input pointer's offset) = X + d whose base has (X << sh) + k <=
+// len, sh >= 1: 2x <= x << sh (x >= 0) = (X << sh) + (d << sh).
+func halfBound(st *state, x value) (int64, bool) {
+	if !linked(x) || x.typ == tInput && (x.s.smin < 0 || x.s.umax > 1<<40) {
+		return 0, false
+	}
+	r, ok := st.scaledOf(x.id)
+	if !ok || x.delta > maxDelta>>r.sh || x.delta < -(maxDelta>>r.sh) {
+		return 0, false
+	}
+	return r.k - x.delta<<r.sh, true
+}
+
+// scaledSum models x + y (scalars, or the input pointer x plus the scalar
+// y) when both have scaled relations: 2x + Kx <= len and 2y + Ky <= len
+// (halfBound) give x + y + (Kx + Ky) / 2 <= len (rounded up: x + y is an
+// integer at most len - (Kx + Ky) / 2), so the sum cannot wrap (x, y <=
+// (len - K) / 2, far below 2^63) and is exactly a fresh base E with that
+// relation: "a + 4i" with a = data + 4n, i < n and n = len >> 3. x and y
+// may share a base: each bound holds on its own.
+func (v *verifier) scaledSum(st *state, x, y value) (value, bool) {
+	kx, ok1 := halfBound(st, x)
+	ky, ok2 := halfBound(st, y)
+	if !ok1 || !ok2 || y.typ != tScalar {
+		return value{}, false
+	}
+	k := (kx + ky + 1) >> 1 // ceil((kx + ky) / 2)
+	hi := int64(math.MaxUint32) - k
+	if k > maxDelta || k < -maxDelta || hi < 0 {
+		return value{}, false
+	}
+	r := value{typ: tScalar, id: v.freshID(), s: rangeScalar(0, uint64(hi))}
+	st.learnDerived(r.id, k)
 	return r, true
 }
 
@@ -446,6 +562,10 @@ func (v *verifier) access(st *state, base value, off int64, size int, write, ato
 		if base.id != 0 && lo >= 0 {
 			if k, ok := st.rangeOf(base.id); ok && base.delta+off+int64(size) <= k {
 				what = "" // within the range proven for this variable offset
+			} else if k, ok := halfBound(st, base); ok && 2*(off+int64(size))-k <= int64(st.inputMin) {
+				// 2o + k <= len for the offset o: o + off + size <=
+				// (len - k) / 2 + off + size <= len.
+				what = ""
 			}
 		}
 	case tMapValue:

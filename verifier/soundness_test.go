@@ -102,7 +102,9 @@ func (g *gen) program() isa.Program {
 		if g.n(3) == 0 {
 			cls = isa.ClassALU
 		}
-		switch g.n(26) {
+		switch g.n(28) {
+		case 26, 27: // an array of 2^s-byte elements: n = len >> sh, a = data + (n << t), a + (i << s) with i < n
+			emit(g.scaledArray()...)
 		case 24, 25: // a length-prefixed record: n <= len - off, then data + off, data + off + n, off + n
 			emit(g.record()...)
 		case 23: // p + c compared with an input pointer end whose offset is (maybe) related to the length
@@ -402,6 +404,94 @@ func (g *gen) program() isa.Program {
 	}
 	emit(isa.Instruction{Opcode: 0xb7, Dst: 0, Imm: g.imm()}, isa.Instruction{Opcode: isa.OpExit})
 	return p
+}
+
+// scaledArray returns an array walk in the shape of bench/sort.c: n =
+// (len + e) >> sh (or / 2^sh), a = data or data + (n << t), a counter i
+// (from the input, or counting in a loop) compared with n, sometimes off
+// by one, 32-bit or signed, moved or overwritten after the check, and an
+// access at a + (i << s) + c, so the scales and offsets land on both sides
+// of the edges.
+func (g *gen) scaledArray() []isa.Instruction {
+	const n, a, i, y, q = 3, 8, 4, 5, 1
+	sizes := []isa.Size{isa.SizeB, isa.SizeH, isa.SizeW, isa.SizeDW}
+	var b []isa.Instruction
+	var toEnd []int
+	emit := func(ins ...isa.Instruction) { b = append(b, ins...) }
+	skip := func(ins isa.Instruction) { toEnd = append(toEnd, len(b)); emit(ins) }
+	mov := func(d, s uint8) isa.Instruction { return isa.Instruction{Opcode: 0xbf, Dst: d, Src: s} }
+	skip(isa.Instruction{Opcode: uint8(isa.ClassJMP) | uint8(isa.JumpJLT), Dst: 7, Imm: int64(g.n(12))})
+	sh := int64(1 + g.n(4))
+	emit(mov(n, 7))
+	if e := int64(g.n(7)) - 3; e != 0 && g.n(2) == 0 {
+		emit(isa.Instruction{Opcode: 0x07, Dst: n, Imm: e})
+	}
+	switch g.n(8) {
+	case 0:
+		emit(isa.Instruction{Opcode: 0x37, Dst: n, Imm: 1 << sh}) // div
+	case 1:
+		emit(isa.Instruction{Opcode: 0x74, Dst: n, Imm: sh}) // rsh32
+	default:
+		emit(isa.Instruction{Opcode: 0x77, Dst: n, Imm: sh})
+	}
+	emit(mov(a, 6))
+	if g.n(3) != 0 {
+		emit(mov(y, n), isa.Instruction{Opcode: 0x67, Dst: y, Imm: int64(1 + g.n(3))}, isa.Instruction{Opcode: 0x0f, Dst: a, Src: y})
+	}
+	check := func() {
+		op, dst, src := isa.JumpJGE, uint8(i), uint8(n)
+		switch g.n(6) {
+		case 0:
+			op = isa.JumpJGT // off by one
+		case 1:
+			op, dst, src = isa.JumpJLE, n, i
+		case 2:
+			op, dst, src = isa.JumpJLT, n, i // off by one
+		}
+		jc := isa.ClassJMP
+		if g.n(10) == 0 {
+			jc = isa.ClassJMP32
+		}
+		if g.n(10) == 0 {
+			op = map[isa.JumpOp]isa.JumpOp{isa.JumpJGT: isa.JumpJSGT, isa.JumpJGE: isa.JumpJSGE, isa.JumpJLT: isa.JumpJSLT, isa.JumpJLE: isa.JumpJSLE}[op]
+		}
+		skip(isa.Instruction{Opcode: uint8(jc) | uint8(op) | 0x08, Dst: dst, Src: src})
+	}
+	access := func() {
+		emit(mov(y, i))
+		if s := int64(g.n(4)); s != 0 {
+			emit(isa.Instruction{Opcode: 0x67, Dst: y, Imm: s})
+		}
+		emit(mov(q, a), isa.Instruction{Opcode: 0x0f, Dst: q, Src: y})
+		sz, off := sizes[g.n(4)], int16(g.n(12))-2
+		if g.n(3) == 0 {
+			emit(isa.Instruction{Opcode: uint8(isa.ClassSTX) | uint8(isa.ModeMEM) | uint8(sz), Dst: q, Src: 0, Offset: off})
+		} else {
+			emit(isa.Instruction{Opcode: uint8(isa.ClassLDX) | uint8(isa.ModeMEM) | uint8(sz), Dst: 0, Src: q, Offset: off})
+		}
+	}
+	if g.n(3) == 0 { // for (i = c; i < n; i++)
+		emit(isa.Instruction{Opcode: 0xb7, Dst: i, Imm: int64(g.n(3))})
+		top := len(b)
+		check()
+		access()
+		emit(isa.Instruction{Opcode: 0x07, Dst: i, Imm: 1})
+		emit(isa.Instruction{Opcode: 0x05, Offset: int16(top - len(b) - 1)})
+	} else {
+		emit(isa.Instruction{Opcode: uint8(isa.ClassLDX) | uint8(isa.ModeMEM) | uint8(sizes[g.n(2)]), Dst: i, Src: 6, Offset: int16(g.n(4))})
+		check()
+		switch g.n(8) {
+		case 0:
+			emit(isa.Instruction{Opcode: 0x07, Dst: i, Imm: int64(g.n(3)) - 1})
+		case 1:
+			emit(isa.Instruction{Opcode: uint8(isa.ClassLDX) | uint8(isa.ModeMEM) | uint8(isa.SizeB), Dst: i, Src: 6, Offset: 0})
+		}
+		access()
+	}
+	for _, at := range toEnd {
+		b[at].Offset = int16(len(b) - at - 1)
+	}
+	return b
 }
 
 // record returns a record parse in the shape of bench/parse.c, whose

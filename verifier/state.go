@@ -130,6 +130,54 @@ type state struct {
 	pktRange []rel
 	// sums holds the relations proven between two bases and the length.
 	sums []sumRel
+	// scaled holds the relations proven between a multiple of a base and
+	// the length.
+	scaled []scaledRel
+}
+
+// scaledRel says (base id << sh) + k <= len is proven: n = len >> sh on
+// n = id. Like rel it names a base, not registers.
+type scaledRel struct {
+	id uint32
+	sh uint8
+	k  int64
+}
+
+// maxScaled bounds the scaled relations of a state.
+const maxScaled = 8
+
+// maxScaleShift bounds sh of a scaled relation: len < 2^32, so larger
+// shifts only say the base is at most 0.
+const maxScaleShift = 32
+
+// scaledOf returns the scaled relation of base id.
+func (st *state) scaledOf(id uint32) (scaledRel, bool) {
+	for _, r := range st.scaled {
+		if r.id == id {
+			return r, true
+		}
+	}
+	return scaledRel{}, false
+}
+
+// learnScaled records (base id << sh) + k <= len. One relation per base:
+// the larger shift wins (with the same shift, the larger k), as the
+// sort of loop these serve compares one counter against one bound.
+func (st *state) learnScaled(id uint32, sh uint8, k int64) {
+	if id <= lenID || sh == 0 || sh > maxScaleShift || k > maxDelta || k < -maxDelta {
+		return
+	}
+	for i := range st.scaled {
+		if r := &st.scaled[i]; r.id == id {
+			if sh > r.sh || sh == r.sh && k > r.k {
+				r.sh, r.k = sh, k
+			}
+			return
+		}
+	}
+	if len(st.scaled) < maxScaled {
+		st.scaled = append(st.scaled, scaledRel{id, sh, k})
+	}
 }
 
 // sumRel says base a + base b + k <= len (the input end) is proven, for
@@ -242,6 +290,9 @@ func (st *state) clone() *state {
 	if len(st.sums) > 0 {
 		n.sums = append([]sumRel(nil), st.sums...)
 	}
+	if len(st.scaled) > 0 {
+		n.scaled = append([]scaledRel(nil), st.scaled...)
+	}
 	if len(st.frames) == 1 {
 		n.f0 = *st.frames[0]
 		n.f0.shared, st.frames[0].shared = true, true
@@ -310,6 +361,9 @@ func (st *state) regsString() string {
 	}
 	for _, r := range st.sums {
 		fmt.Fprintf(&b, " #%d+#%d%+d<=end", r.a, r.b, r.k)
+	}
+	for _, r := range st.scaled {
+		fmt.Fprintf(&b, " #%d<<%d%+d<=end", r.id, r.sh, r.k)
 	}
 	if len(st.frames) > 1 {
 		fmt.Fprintf(&b, " frame=%d", len(st.frames)-1)

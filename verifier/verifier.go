@@ -139,9 +139,39 @@
 // <= MaxUint32), so a loop head whose value gets a new base each
 // iteration (off = off + n) compares equal to the widened one.
 //
+// Scaled relations (no Linux counterpart) prove arrays of 2^s-byte
+// elements counted by len >> sh, as bench/sort.c's "n = len / 8; a = data +
+// 4n; a[i], i < n". A relation (B << sh) + k <= len (state.scaled, at most
+// 8, one per base, 1 <= sh <= 32) names a base. It is created by (len + e)
+// >> sh or (len + e) / 2^sh (unsigned): the result is a fresh base N with
+// (N << sh) - e <= len and N - e <= len; carried by comparisons as the
+// relations above (lo <= hi - strict: (L << sh) + ((dl - dh + strict) << sh)
+// + k <= len), and raising the minimum m of a linked scalar with one
+// raises the proven length to (m << sh) + k. It is used three ways: x << s
+// (s <= sh, no bit shifted out) on x = X + d is exactly a fresh base Y with
+// Y + k - (d << sh) + (2^(sh-s) - 1) min(Y) <= len (and, when s < sh, the
+// scaled relation (Y << (sh - s)) + k - (d << sh) <= len); two linked values
+// x, y (scalars, or an input pointer's offset and a scalar) whose bases have
+// relations with sh >= 1 satisfy 2x + Kx <= len and 2y + Ky <= len (K = k
+// - (d << sh), as 2x <= x << sh for x >= 0), so x + y <= len - (Kx + Ky) / 2
+// cannot wrap and is exactly a fresh base E with E + ceil((Kx + Ky) / 2) <=
+// len ("a + (i << 2)" with a = data + (n << 2)); and an access at o + off
+// through an input pointer whose offset o has 2o + K <= len is in bounds
+// when 2(off + size) - K <= the proven length ("a + 8" when n >= 3).
+// Pruning requires each scaled relation of old whose base maps to the
+// current state, with the same shift and k + (shift << sh); joins keep those
+// both sides have (the smaller k); widening keeps, value by value, old's
+// relation translated to the current delta (k_o + ((d - d_o) << sh)) when it
+// is at most what st proves, so a loop-invariant n keeps its relation and a
+// base moving down keeps one, while a base moving up loses it (a relation
+// that pinned its id would keep the loop head from converging). Not
+// tracked: a pointer moving in step with a counter (p += 4 with i++), so
+// strength-reduced loops such as sort's copy, insertion and sum loops stay
+// unproven; that needs an equality between a pointer's base, a counter's
+// base and a third base (off(p) = a + (i << 2)).
+//
 // Limits: no relations between registers other than these are tracked
-// (no order between two values is remembered, such as i <= i*i; nothing
-// scaled, such as 8 * (len / 8) <= len); stack contents are tracked to a depth of 8 KiB per frame; helpers
+// (no order between two values is remembered, such as i <= i*i); stack contents are tracked to a depth of 8 KiB per frame; helpers
 // with a zero prototype are trusted with any arguments (and forget every
 // spill).
 //
