@@ -50,6 +50,8 @@ type code struct {
 	// elsewhere), to move a run between compilations (Program.moveTo).
 	helperNext []int
 	localRet   []int
+	// dups[pc]: the ja at pc is a copy of the block at dups[pc] (layout.go).
+	dups map[int]int
 }
 
 // lowerer walks one program and drives a backend.
@@ -90,6 +92,9 @@ type lowerer struct {
 	helperNext []int // see code.helperNext
 	localRet   []int // see code.localRet
 	ambiguous  bool  // see record
+	// dups[pc]: the ja at pc is replaced by a copy of the block at
+	// dups[pc] (layout.go).
+	dups map[int]int
 }
 
 // adjust is what an edge into a block does to the budget: refund what
@@ -464,6 +469,7 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 	l.findFolds(c.block)
 	c.chain = chains(p, c.block, l.chainable(c.block), l.target)
 	l.refunds(c)
+	l.findDups(c)
 	var slowCopies []int // leaders of groups whose slow copy is due
 	if l.jumper {
 		l.slowPC = map[int]Label{}
@@ -525,17 +531,24 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 		}
 		if f != nil {
 			c.folds++
-			l.emitFolded(pc, f, l.access(pc, f.base, l.p[pc].Offset, l.p[pc].Size().Bytes(), l.p[pc].Class() != isa.ClassLDX, false))
+		}
+		if t, ok := l.dups[pc]; ok {
+			// A jump into a small block: a copy of it instead (layout.go).
+			if a, ok := l.adjJump[pc]; ok {
+				l.emitAdjust(a)
+			}
+			if err := l.emitCopy(c, t); err != nil {
+				return nil, err
+			}
 			continue
 		}
-		if d, s, src, ok := l.fusable(pc, c.block); ok {
-			be.(movAdder).MovAdd(d, s, src)
+		pair, err := l.emitBody(c, pc)
+		if err != nil {
+			return nil, err
+		}
+		if pair {
 			skip = pc + 1
 			fused = append(fused, skip)
-			continue
-		}
-		if err := l.insn(pc); err != nil {
-			return nil, err
 		}
 	}
 	// Falling off the end.
@@ -630,7 +643,7 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 		c.cache = cu.usesCache()
 	}
 	c.wcRegions, c.helperNext, c.localRet = l.wcRegions, l.helperNext, l.localRet
-	c.proven, c.movable = l.proven, !l.ambiguous
+	c.proven, c.movable, c.dups = l.proven, !l.ambiguous, l.dups
 	if l.ambiguous {
 		c.wcRegions = 0 // no writable variant
 	}
