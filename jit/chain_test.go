@@ -255,6 +255,24 @@ jset %r3, 8, c1
 ja odd
 `
 
+// copyExitSrc has a tail copy (ja b) of a block whose fall-through
+// leaves the loop and refunds what it paid for its jump's target.
+const copyExitSrc = `mov %r0, 0
+mov %r3, 0
+h:
+add %r3, 1
+jset %r3, 1, b
+add %r0, 3
+ja b
+b:
+xor %r0, %r3
+jlt %r3, %r2, x
+exit
+x:
+add %r0, 1
+ja h
+`
+
 // The side entries of sideSrc charge as their comment says, and sort's
 // inner loop is one chain through its group.
 func TestChainsSideEntries(t *testing.T) {
@@ -340,7 +358,8 @@ var chainSrcs = []struct {
 }{
 	{"sieve", sieveSrc, [][]byte{{}, {1}, {0, 1}, {0, 1, 2}, mod3(10), mod3(11), mod3(30)}},
 	{"side", sideSrc, [][]byte{{}, {0}, {2, 4, 6, 0, 2, 6}, {4, 6, 2, 0, 1}, {3}}},
-	{"copies", copiesSrc, [][]byte{{}, {0}, {1}, {2}, {5}, {9}}},
+	{"copies", copiesSrc, [][]byte{{}, {0}, mod3(2), mod3(5), mod3(8), mod3(9), mod3(17)}},
+	{"copyexit", copyExitSrc, [][]byte{{}, {0}, mod3(2), mod3(3), mod3(6)}},
 	{"irreducible", irreducibleSrc, [][]byte{{}, {5}, {1, 2, 3}, {1, 2}, {3, 4, 5, 6}}},
 	{"sort", sortSrc, [][]byte{make([]byte, 8), []byte("\x09\x00\x00\x00\x03\x00\x00\x00\x07\x00\x00\x00\x01\x00\x00\x00"),
 		[]byte("\x01\x00\x00\x00\x02\x00\x00\x00\x03\x00\x00\x00\x00\x00\x00\x00\x05\x00\x00\x00\x04\x00\x00\x00\x07\x00\x00\x00\x06\x00\x00\x00")}},
