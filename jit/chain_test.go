@@ -273,6 +273,24 @@ add %r0, 1
 ja h
 `
 
+// copyCycleSrc has an irreducible cycle (b, a) inside a loop, whose
+// chained blocks are cut into chains; b is copied at a's ja.
+const copyCycleSrc = `mov %r0, 0
+mov %r3, 0
+h:
+add %r3, 1
+jset %r3, 1, a
+b:
+add %r0, 1
+jset %r0, 4, a
+jlt %r3, %r2, h
+exit
+a:
+add %r0, 2
+jgt %r0, 30, h
+ja b
+`
+
 // The side entries of sideSrc charge as their comment says, and sort's
 // inner loop is one chain through its group.
 func TestChainsSideEntries(t *testing.T) {
@@ -360,6 +378,7 @@ var chainSrcs = []struct {
 	{"side", sideSrc, [][]byte{{}, {0}, {2, 4, 6, 0, 2, 6}, {4, 6, 2, 0, 1}, {3}}},
 	{"copies", copiesSrc, [][]byte{{}, {0}, mod3(2), mod3(5), mod3(8), mod3(9), mod3(17)}},
 	{"copyexit", copyExitSrc, [][]byte{{}, {0}, mod3(2), mod3(3), mod3(6)}},
+	{"copycycle", copyCycleSrc, [][]byte{{}, {0}, mod3(2), mod3(3), mod3(6), mod3(11)}},
 	{"irreducible", irreducibleSrc, [][]byte{{}, {5}, {1, 2, 3}, {1, 2}, {3, 4, 5, 6}}},
 	{"sort", sortSrc, [][]byte{make([]byte, 8), []byte("\x09\x00\x00\x00\x03\x00\x00\x00\x07\x00\x00\x00\x01\x00\x00\x00"),
 		[]byte("\x01\x00\x00\x00\x02\x00\x00\x00\x03\x00\x00\x00\x00\x00\x00\x00\x05\x00\x00\x00\x04\x00\x00\x00\x07\x00\x00\x00\x06\x00\x00\x00")}},
