@@ -469,7 +469,6 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 	l.findFolds(c.block)
 	c.chain = chains(p, c.block, l.chainable(c.block), l.target)
 	l.refunds(c)
-	l.findDups(c)
 	var slowCopies []int // leaders of groups whose slow copy is due
 	if l.jumper {
 		l.slowPC = map[int]Label{}
@@ -479,6 +478,7 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 			}
 		}
 	}
+	l.findDups(c) // after slowPC: no copies in groups' spans
 	be.Entry()
 	c.start = be.Offset()
 	var fused []int // pcs of fused pairs' second instructions
