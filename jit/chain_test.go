@@ -229,6 +229,68 @@ add %r3, 1
 jlt %r3, %r2, b
 exit`
 
+// copiesSrc has tail copies (layout.go) of a loop's header (a head: the
+// copy charges) and of a member whose edges refund (ja c2) and enter a
+// chain from the side.
+const copiesSrc = `mov %r0, 0
+mov %r3, 0
+top:
+add %r3, 1
+jset %r3, 1, odd
+add %r0, %r3
+jset %r3, 4, c2
+ja top
+odd:
+xor %r0, %r3
+jlt %r3, %r2, top
+exit
+c1:
+add %r0, 5
+jeq %r3, 6, top
+mov %r6, %r3
+ja top
+c2:
+lsh %r0, 1
+jset %r3, 8, c1
+ja odd
+`
+
+// copyExitSrc has a tail copy (ja b) of a block whose fall-through
+// leaves the loop and refunds what it paid for its jump's target.
+const copyExitSrc = `mov %r0, 0
+mov %r3, 0
+h:
+add %r3, 1
+jset %r3, 1, b
+add %r0, 3
+ja b
+b:
+xor %r0, %r3
+jlt %r3, %r2, x
+exit
+x:
+add %r0, 1
+ja h
+`
+
+// copyCycleSrc has an irreducible cycle (b, a) inside a loop, whose
+// chained blocks are cut into chains; b is copied at a's ja.
+const copyCycleSrc = `mov %r0, 0
+mov %r3, 0
+h:
+add %r3, 1
+jset %r3, 1, a
+b:
+add %r0, 1
+jset %r0, 4, a
+jlt %r3, %r2, h
+exit
+a:
+add %r0, 2
+jgt %r0, 30, h
+ja b
+`
+
 // The side entries of sideSrc charge as their comment says, and sort's
 // inner loop is one chain through its group.
 func TestChainsSideEntries(t *testing.T) {
@@ -314,6 +376,9 @@ var chainSrcs = []struct {
 }{
 	{"sieve", sieveSrc, [][]byte{{}, {1}, {0, 1}, {0, 1, 2}, mod3(10), mod3(11), mod3(30)}},
 	{"side", sideSrc, [][]byte{{}, {0}, {2, 4, 6, 0, 2, 6}, {4, 6, 2, 0, 1}, {3}}},
+	{"copies", copiesSrc, [][]byte{{}, {0}, mod3(2), mod3(5), mod3(8), mod3(9), mod3(17)}},
+	{"copyexit", copyExitSrc, [][]byte{{}, {0}, mod3(2), mod3(3), mod3(6)}},
+	{"copycycle", copyCycleSrc, [][]byte{{}, {0}, mod3(2), mod3(3), mod3(6), mod3(11)}},
 	{"irreducible", irreducibleSrc, [][]byte{{}, {5}, {1, 2, 3}, {1, 2}, {3, 4, 5, 6}}},
 	{"sort", sortSrc, [][]byte{make([]byte, 8), []byte("\x09\x00\x00\x00\x03\x00\x00\x00\x07\x00\x00\x00\x01\x00\x00\x00"),
 		[]byte("\x01\x00\x00\x00\x02\x00\x00\x00\x03\x00\x00\x00\x00\x00\x00\x00\x05\x00\x00\x00\x04\x00\x00\x00\x07\x00\x00\x00\x06\x00\x00\x00")}},

@@ -66,6 +66,16 @@
 // resumes native code at such a block: budget exhaustion is exact, memory
 // included. Result.Insns equals the interpreter's count.
 //
+// Tail copies (layout.go): native code follows pc order, and clang
+// enters loop bodies by a ja to a block above (sieve's init loop took two
+// taken jumps per element). A ja inside a loop into a small block of the
+// same loop depth is emitted as a copy of that block, whose last jump and
+// fall-through go to the original targets. The copy charges and adjusts
+// as the original (the same block of the same chain; a failed charge
+// resumes at the original), and copied blocks hold no resume points (no
+// calls, Go exits, groups or combined loads): Go only ever resumes in the
+// original, which pcOff, callOff, helperNext and localRet name.
+//
 // # Run and Runner
 //
 // Program.Run takes a vm.Memory, with this package's state in its

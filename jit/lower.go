@@ -50,6 +50,8 @@ type code struct {
 	helperNext []int
 	localRet   []int
 	folds      int // accesses folded with the host base (hostbase.go)
+	// dups[pc]: the ja at pc is a copy of the block at dups[pc] (layout.go).
+	dups map[int]int
 }
 
 // lowerer walks one program and drives a backend.
@@ -90,6 +92,9 @@ type lowerer struct {
 	helperNext []int // see code.helperNext
 	localRet   []int // see code.localRet
 	ambiguous  bool  // see record
+	// dups[pc]: the ja at pc is replaced by a copy of the block at
+	// dups[pc] (layout.go).
+	dups map[int]int
 }
 
 // adjust is what an edge into a block does to the budget: refund what
@@ -473,8 +478,10 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 			}
 		}
 	}
+	l.findDups(c) // after slowPC: no copies in groups' spans
 	// Targets of backward jumps (loop headers, and blocks clang places
-	// before their loop's header), for an Aligner.
+	// before their loop's header), for an Aligner; a tail copy's jump
+	// leaves from the ja it replaces.
 	var back []bool
 	al, align := be.(Aligner)
 	if align {
@@ -482,6 +489,15 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 		for pc := range p {
 			if t, ok := l.target(pc); ok && t <= pc && p[pc].Class().IsJump() {
 				back[t] = true
+			}
+		}
+		for j, t := range l.dups {
+			q := t
+			for k := c.block[t]; k > 1; k-- {
+				q += p[q].Slots()
+			}
+			if tt, ok := l.target(q); ok && tt <= j && p[q].Class().IsJump() {
+				back[tt] = true
 			}
 		}
 	}
@@ -540,17 +556,24 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 		}
 		if f != nil {
 			c.folds++
-			l.emitFolded(pc, f, l.access(pc, f.base, l.p[pc].Offset, l.p[pc].Size().Bytes(), l.p[pc].Class() != isa.ClassLDX, false))
+		}
+		if t, ok := l.dups[pc]; ok {
+			// A jump into a small block: a copy of it instead (layout.go).
+			if a, ok := l.adjJump[pc]; ok {
+				l.emitAdjust(a)
+			}
+			if err := l.emitCopy(c, t); err != nil {
+				return nil, err
+			}
 			continue
 		}
-		if d, s, src, ok := l.fusable(pc, c.block); ok {
-			be.(movAdder).MovAdd(d, s, src)
+		pair, err := l.emitBody(c, pc)
+		if err != nil {
+			return nil, err
+		}
+		if pair {
 			skip = pc + 1
 			fused = append(fused, skip)
-			continue
-		}
-		if err := l.insn(pc); err != nil {
-			return nil, err
 		}
 	}
 	// Falling off the end.
@@ -645,7 +668,7 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 		c.cache = cu.usesCache()
 	}
 	c.wcRegions, c.helperNext, c.localRet = l.wcRegions, l.helperNext, l.localRet
-	c.proven, c.movable = l.proven, !l.ambiguous
+	c.proven, c.movable, c.dups = l.proven, !l.ambiguous, l.dups
 	if l.ambiguous {
 		c.wcRegions = 0 // no writable variant
 	}
