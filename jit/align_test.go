@@ -40,6 +40,23 @@ exit`)
 			t.Errorf("pc %d at offset %#x, want a multiple of %d", pc, c.pcOff[pc], loopAlign)
 		}
 	}
+	// sieve's init loop: pc 15's ja is a copy of the block at 4, whose
+	// jlt goes back to 12, the loop's head.
+	sp, err := asm.Assemble(sieveSrc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv, err := vm.Load(sp, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := generate(sv, "amd64", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.dups[15] != 4 || sc.pcOff[12]%loopAlign != 0 {
+		t.Errorf("sieve: copies %v, pc 12 at offset %#x, want the copy of 4 at 15 and a multiple of %d", sc.dups, sc.pcOff[12], loopAlign)
+	}
 	unaligned := 0
 	for pc := range p {
 		if c.pcOff[pc]%loopAlign != 0 {
