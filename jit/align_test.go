@@ -42,11 +42,7 @@ exit`)
 	}
 	// sieve's init loop: pc 15's ja is a copy of the block at 4, whose
 	// jlt goes back to 12, the loop's head.
-	sp, err := asm.Assemble(sieveSrc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sv, err := vm.Load(sp, nil)
+	sv, err := vm.Load(mustAssemble(t, sieveSrc), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -332,15 +332,7 @@ func TestHostBaseRuns(t *testing.T) {
 	r := rand.New(rand.NewSource(3))
 	for _, tc := range foldCases {
 		t.Run(tc.name, func(t *testing.T) {
-			vp, err := vm.Load(mustAssemble(t, tc.src), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			jp, err := Compile(vp, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer jp.Close()
+			vp, jp := mustCompile(t, tc.src, nil, nil)
 			for _, n := range []int{1, 2, 3, 8, 11, 64, 301} {
 				in := make([]byte, n)
 				r.Read(in)

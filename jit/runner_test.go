@@ -205,6 +205,22 @@ func mustAssemble(t testing.TB, src string) isa.Program {
 	return p
 }
 
+// mustCompile assembles src, loads it with vopts and compiles it with
+// jopts, failing t on any error; t's cleanup closes the Program.
+func mustCompile(t testing.TB, src string, vopts *vm.Options, jopts *Options) (*vm.Program, *Program) {
+	t.Helper()
+	vp, err := vm.Load(mustAssemble(t, src), vopts)
+	if err != nil {
+		t.Fatalf("%q: %v", src, err)
+	}
+	jp, err := Compile(vp, jopts)
+	if err != nil {
+		t.Fatalf("%q: %v", src, err)
+	}
+	t.Cleanup(func() { jp.Close() })
+	return vp, jp
+}
+
 // TestRunnerCallback reuses a Runner on a program whose helper calls back
 // into it (bpf_loop), with budgets that end the run inside the callback,
 // and a helper that fails after the callbacks when there is input.

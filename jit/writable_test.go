@@ -336,19 +336,7 @@ func TestWritableVariantConcurrent(t *testing.T) {
 	if !Supported() {
 		t.Skip(ErrUnsupported)
 	}
-	p, err := asm.Assemble("mov %r3, 0\njeq %r2, 0, done\nloop:\nmov %r4, %r1\nadd %r4, %r3\nstxb [%r4+0], %r3\nadd %r3, 1\njlt %r3, %r2, loop\ndone:\nmov %r0, %r3\nexit")
-	if err != nil {
-		t.Fatal(err)
-	}
-	vp, err := vm.Load(p, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	jp, err := Compile(vp, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer jp.Close()
+	_, jp := mustCompile(t, "mov %r3, 0\njeq %r2, 0, done\nloop:\nmov %r4, %r1\nadd %r4, %r3\nstxb [%r4+0], %r3\nadd %r3, 1\njlt %r3, %r2, loop\ndone:\nmov %r0, %r3\nexit", nil, nil)
 	var wg sync.WaitGroup
 	for g := range 4 {
 		wg.Add(1)
