@@ -248,23 +248,35 @@ func (p *Program) writableVariant() *Program {
 // facts), and runs it on: the resume address and the return addresses of
 // the local calls in progress go to the same points in c.
 func (p *Program) moveTo(c *Program, st *state, m *vm.Memory, pc int) (bool, *vm.Error) {
+	stop := &vm.Error{Kind: vm.KindHelper, PC: pc, Reason: "the helper changed the memory regions in a way this program's native code cannot follow"}
 	if !p.code.movable || !c.code.movable {
 		// Never seen: calls end groups and combinations, so each is
 		// lowered once. Stopping is safe; going on in p would not be.
-		return false, &vm.Error{Kind: vm.KindHelper, PC: pc, Reason: "the helper changed the memory regions in a way this program's native code cannot follow"}
+		return false, stop
 	}
-	move := func(addr uint64, at, to []int) uint64 {
+	move := func(addr uint64, at, to []int) (uint64, bool) {
 		for q, off := range at {
 			if off != 0 && addr == uint64(p.entry)+uint64(off) {
-				return uint64(c.entry) + uint64(to[q])
+				return uint64(c.entry) + uint64(to[q]), true
 			}
 		}
-		panic(fmt.Sprintf("jit: cannot move the run at pc %d to another compilation", pc))
+		return 0, false
 	}
-	st.resume = move(st.resume, p.code.helperNext[pc:pc+1], c.code.helperNext[pc:pc+1])
+	// Translate everything before changing anything: a run that cannot
+	// move stops with st as it was.
+	resume, ok := move(st.resume, p.code.helperNext[pc:pc+1], c.code.helperNext[pc:pc+1])
+	if !ok {
+		return false, stop
+	}
+	rets := make([]uint64, st.depth) // a rare path: a helper changed the regions
 	for i := range st.depth {
-		f := &st.frameBuf[i]
-		f.ret = move(f.ret, p.code.localRet, c.code.localRet)
+		if rets[i], ok = move(st.frameBuf[i].ret, p.code.localRet, c.code.localRet); !ok {
+			return false, stop
+		}
+	}
+	st.resume = resume
+	for i := range st.depth {
+		st.frameBuf[i].ret = rets[i]
 	}
 	return c.loop(st, m)
 }
