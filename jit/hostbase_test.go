@@ -21,6 +21,22 @@ type foldCase struct {
 }
 
 var foldCases = []foldCase{
+	{"in a group's span", `mov %r0, 0
+jlt %r2, 8, out
+ldxb %r8, [%r1+0]
+mov %r6, %r1
+add %r6, %r8
+mov %r5, 2
+ldxb %r3, [%r6+0]
+mov %r4, %r1
+add %r4, %r5
+ldxb %r4, [%r4+0]
+ldxb %r9, [%r6+1]
+mov %r0, %r3
+add %r0, %r4
+add %r0, %r9
+out:
+exit`, nil, nil},
 	{"count loop (sieve)", `mov %r0, 0
 mov %r3, 0
 jeq %r2, 0, out

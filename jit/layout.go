@@ -53,8 +53,7 @@ func (l *lowerer) findDups(c *code) {
 // inGroup reports whether pc is in a group (member, check or span) or a
 // combined load.
 func (l *lowerer) inGroup(pc int) bool {
-	_, span := l.slowPC[pc]
-	return span || l.groups[pc] != nil || l.leader[pc] != nil || l.inCombo[pc] || l.combos[pc] != nil
+	return l.inSpan(pc) || l.groups[pc] != nil || l.leader[pc] != nil || l.inCombo[pc] || l.combos[pc] != nil
 }
 
 // copyable reports whether the block at t may be copied: small, no

@@ -466,7 +466,6 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 		_, l.jumper = be.(GroupJumper)
 	}
 	l.findCombos(c.block) // may extend groups' spans
-	l.findFolds(c.block)
 	c.chain = chains(p, c.block, l.chainable(c.block), l.target)
 	l.refunds(c)
 	var slowCopies []int // leaders of groups whose slow copy is due
@@ -478,7 +477,8 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 			}
 		}
 	}
-	l.findDups(c) // after slowPC: no copies in groups' spans
+	l.findFolds(c.block) // after slowPC: no folds in groups' spans
+	l.findDups(c)        // after slowPC: no copies in groups' spans
 	// Targets of backward jumps (loop headers, and blocks clang places
 	// before their loop's header), for an Aligner; a tail copy's jump
 	// leaves from the ja it replaces.
@@ -492,10 +492,7 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 			}
 		}
 		for j, t := range l.dups {
-			q := t
-			for k := c.block[t]; k > 1; k-- {
-				q += p[q].Slots()
-			}
+			q := lastOf(p, c.block, t)
 			if tt, ok := l.target(q); ok && tt <= j && p[q].Class().IsJump() {
 				back[tt] = true
 			}
@@ -742,6 +739,14 @@ func endsBlock(ins isa.Instruction) bool {
 	return false
 }
 
+// lastOf returns the pc of the last instruction of the block at leader b.
+func lastOf(p isa.Program, block []int, b int) int {
+	for k := block[b]; k > 1; k-- {
+		b += p[b].Slots()
+	}
+	return b
+}
+
 // chainable returns whether the block at a leader may be in a chain: it
 // ends in a jump (not a call or exit) with a valid target or falls
 // through to another block. Blocks in a group's span may be: its slow copy
@@ -749,10 +754,7 @@ func endsBlock(ins isa.Instruction) bool {
 func (l *lowerer) chainable(block []int) func(pc int) bool {
 	return func(pc int) bool {
 		n := len(l.p)
-		q := pc
-		for k := block[pc]; k > 1; k-- {
-			q += l.p[q].Slots()
-		}
+		q := lastOf(l.p, block, pc)
 		ins := l.p[q]
 		if ins.Class().IsJump() {
 			if ins.JumpOp() == isa.JumpCall || ins.JumpOp() == isa.JumpExit {
@@ -794,10 +796,7 @@ func (l *lowerer) refunds(c *code) {
 		if c.block[b] == 0 {
 			continue
 		}
-		q := b
-		for k := c.block[b]; k > 1; k-- {
-			q += l.p[q].Slots()
-		}
+		q := lastOf(l.p, c.block, b)
 		ins := l.p[q]
 		if ins.Class().IsJump() && !(ins.Opcode == isa.OpCall && ins.Src == isa.CallLocal) {
 			if t, ok := l.target(q); ok {
