@@ -275,8 +275,8 @@ func (l *lowerer) liveness(block []int) []uint16 {
 //     overlapping a group's span starts inside it and no group starts in
 //     (first, last].
 //
-// Larger combinations are preferred; combinations may nest (see keep),
-// not otherwise overlap.
+// Larger combinations are preferred; the ranges of combinations may nest
+// or cross (see keep), their instructions are disjoint.
 func (l *lowerer) findCombos(block []int) {
 	lc, ok := l.be.(LoadCombiner)
 	if !ok || !lc.CombinesLoads() {
@@ -490,20 +490,25 @@ func (l *lowerer) complete(v sym, d uint8) *combo {
 
 // keep reports whether c is exact (see findCombos) on the program where
 // the combinations kept so far are applied; it sets c.a and extends a
-// group's span to c.last. Kept combinations may nest with c (clang
-// interleaves the loads of adjacent fields): c is then checked with their
-// instructions removed and their wide loads in place of their last ones.
-// The liveness of the original program still over-approximates after c:
-// a combination removes reads, and adds one of its base, which no other
-// instruction in its range writes. Other overlaps are refused.
+// group's span to c.last. The ranges of kept combinations may nest with
+// or cross c's (clang interleaves the loads of adjacent fields): c is then
+// checked with their instructions removed and their loads in place of
+// their last ones (reading their base, writing their dst and tmp). The
+// liveness of the original program still over-approximates after c: a
+// combination removes reads, adds one of its base, which no other
+// instruction in its range writes, and writes tmp, dead after. A
+// combination ending after c reads its base there: c must not write it.
+// Crossing ranges are Proven or Frame ones that keep their base (see
+// baseHeld): a copy of one ending inside the other goes on in the other's
+// main code.
 func (l *lowerer) keep(c *combo, live []uint16, kept map[int]*combo, leaders []int) bool {
 	p := l.p
 	in := map[int]bool{}
 	for _, pc := range c.pcs {
 		in[pc] = true
 	}
-	var inner, outer []*combo
-	removed := map[int]*combo{} // instructions of nested combinations, by pc
+	var inner, outer, across []*combo
+	removed := map[int]*combo{} // instructions of the others, by pc
 	for first := max(c.first-maxComboRange, 0); first <= c.last; first++ {
 		k := kept[first]
 		if k == nil {
@@ -517,7 +522,7 @@ func (l *lowerer) keep(c *combo, live []uint16, kept map[int]*combo, leaders []i
 		case k.first < c.first && c.last < k.last:
 			outer = append(outer, k)
 		default:
-			return false
+			across = append(across, k)
 		}
 		for _, pc := range k.pcs {
 			if in[pc] {
@@ -567,6 +572,14 @@ func (l *lowerer) keep(c *combo, live []uint16, kept map[int]*combo, leaders []i
 	}
 	if nload != c.size {
 		return false
+	}
+	// Crossing ranges (parse's IPv6 addresses): the copy of one (for
+	// callbacks) or a group's slow copy ends inside the other, whose main
+	// code then goes on with its base as the original left it.
+	for _, k := range across {
+		if mode == GroupedFast || k.a.Mode == GroupedFast || !l.baseHeld(c) || !l.baseHeld(k) {
+			return false
+		}
 	}
 	// The other instructions in the range.
 	var sw uint16 // registers last written by one of pcs
@@ -629,6 +642,12 @@ func (l *lowerer) keep(c *combo, live []uint16, kept map[int]*combo, leaders []i
 		}
 		c.tmp = uint8(bits.TrailingZeros16(free))
 	}
+	// A combination ending after c reads its base at its end.
+	for _, k := range append(outer, across...) {
+		if k.last > c.last && (c.dst == k.base || len(c.parts) > 1 && c.tmp == k.base) {
+			return false
+		}
+	}
 	if owner >= 0 {
 		l.last[owner] = max(l.last[owner], c.last)
 		c.inGroup = true
@@ -645,6 +664,18 @@ func (l *lowerer) keep(c *combo, live []uint16, kept map[int]*combo, leaders []i
 		pt.a = Access{PC: c.last, Base: c.base, Off: pt.off, Size: pt.size, Swap: pt.be, Mode: mode, Fault: NoLabel, Region: region}
 	}
 	c.a = c.parts[0].a
+	return true
+}
+
+// baseHeld reports whether no instruction of c but its last writes its
+// base (the others in its range do not, see keep), so that c's main code
+// may be entered anywhere in its range.
+func (l *lowerer) baseHeld(c *combo) bool {
+	for _, pc := range c.pcs {
+		if _, w := insRegs(l.p[pc], regsAll); pc != c.last && w&regBit(c.base) != 0 {
+			return false
+		}
+	}
 	return true
 }
 

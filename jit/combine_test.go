@@ -234,6 +234,29 @@ lsh %r4, 16
 or %r3, %r4
 mov %r0, %r3
 ` + tail, false, nil},
+	{"crossing fields", provenHead16 + `ldxb %r3, [%r1+0]
+lsh %r3, 8
+ldxb %r5, [%r1+8]
+ldxb %r4, [%r1+1]
+or %r3, %r4
+ldxb %r6, [%r1+9]
+lsh %r6, 8
+or %r5, %r6
+add %r3, %r5
+mov %r0, %r3
+` + tail, false, []wideLoad{{6, 3, 2, true, Proven}, {9, 5, 2, false, Proven}}},
+	{"crossing fields, the second writes its base early", provenHead16 + `mov %r7, %r1
+ldxb %r3, [%r1+0]
+lsh %r3, 8
+ldxb %r5, [%r7+9]
+ldxb %r7, [%r7+8]
+ldxb %r4, [%r1+1]
+or %r3, %r4
+lsh %r5, 8
+or %r5, %r7
+add %r3, %r5
+mov %r0, %r3
+` + tail, false, []wideLoad{{8, 3, 2, true, Proven}}},
 	{"32-bit shift counts wrap", provenHead + `ldxb %r3, [%r1+0]
 ldxb %r4, [%r1+1]
 lsh32 %r4, 40
@@ -286,7 +309,7 @@ lsh %r3, 24
 or %r0, %r3
 add %r0, %r4
 ` + tail, false, []wideLoad{{9, 4, 2, true, Proven}, {15, 0, 4, false, Proven}}},
-	{"interleaved fields: overlapping", provenHead + `ldxb %r3, [%r1+0]
+	{"interleaved fields: crossing, sharing a temporary", provenHead + `ldxb %r3, [%r1+0]
 ldxb %r4, [%r1+2]
 lsh %r3, 8
 ldxb %r5, [%r1+1]
@@ -296,7 +319,7 @@ ldxb %r5, [%r1+3]
 or %r4, %r5
 mov %r0, %r3
 add %r0, %r4
-` + tail, false, []wideLoad{{6, 3, 2, true, Proven}}},
+` + tail, false, []wideLoad{{6, 3, 2, true, Proven}, {9, 4, 2, true, Proven}}},
 	{"intermediate live after", provenHead + `ldxb %r3, [%r1+0]
 ldxb %r4, [%r1+1]
 lsh %r4, 8
@@ -811,5 +834,91 @@ exit`
 			}
 		}
 		jp.Close()
+	}
+}
+
+// Crossing combinations (as parse's IPv6 addresses): a be16 at 0 (r3)
+// whose range holds the start of a le32 at 8 (r5, through r7), in a
+// group's span (r6, the input or the stack). The le32 writes its base
+// before the be16's end: code entering the main code there (after the
+// copy of the be16 for callbacks, or after the group's slow copy, which
+// ends at the be16's end) would load through a clobbered base, so the
+// be16 is not combined; when the le32 keeps its base, both are.
+const crossingSrc = `mov %r0, 0
+jlt %r2, 16, out
+stdw [%r10-32], 0x1234
+mov %r6, %r1
+ldxb %r9, [%r1+14]
+jset %r9, 1, go
+mov %r6, %r10
+add %r6, -32
+go:
+ldxb %r9, [%r6+0]
+jeq %r9, 0x5a, out
+ldxb %r3, [%r1+0]
+ldxb %r8, [%r6+1]
+add %r0, %r8
+mov %r7, %r1
+ldxb %r5, [%r7+8]
+ldxb %r4, [%r7+9]
+ldxb %r8, [%r7+10]
+ldxb %r7, [%r7+11]
+ldxb %r9, [%r1+1]
+lsh %r3, 8
+or %r3, %r9
+lsh %r4, 8
+or %r5, %r4
+lsh %r8, 16
+or %r5, %r8
+lsh %r7, 24
+or %r5, %r7
+add %r0, %r3
+add %r0, %r5
+out:
+exit`
+
+// TestCombineCrossing runs crossingSrc (both forms) with budgets and
+// yield periods.
+func TestCombineCrossing(t *testing.T) {
+	if !Supported() {
+		t.Skip(ErrUnsupported)
+	}
+	for _, tc := range []struct {
+		src  string
+		want []wideLoad
+	}{
+		{crossingSrc, []wideLoad{{26, 5, 4, false, Proven}}},
+		// The second keeps its base: both combine.
+		{strings.NewReplacer("ldxb %r7, [%r7+11]\n", "", "or %r3, %r9\n", "or %r3, %r9\nldxb %r9, [%r7+11]\n",
+			"lsh %r7, 24\nor %r5, %r7", "lsh %r9, 24\nor %r5, %r9").Replace(crossingSrc),
+			[]wideLoad{{19, 3, 2, true, Proven}, {26, 5, 4, false, Proven}}},
+	} {
+		if got, _ := lowerRec(t, tc.src, nil); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("wide loads %+v, want %+v", got, tc.want)
+		}
+		vp, err := vm.Load(mustAssemble(t, tc.src), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for yield := uint64(1); yield <= 12; yield++ {
+			jp, err := Compile(vp, &Options{YieldEvery: yield})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range []int{15, 16, 40} {
+				for budget := uint64(1); budget < 40; budget++ {
+					for fill := 3; fill <= 4; fill++ { // r6: the input, the stack
+						m1, m2 := make([]byte, n), make([]byte, n)
+						for i := range m1 {
+							m1[i], m2[i] = byte(i*0x2d+fill), byte(i*0x2d+fill)
+						}
+						r1, e1 := vp.Run(&vm.Env{Mem: m1, Budget: budget})
+						r2, e2 := jp.Run(&vm.Env{Mem: m2, Budget: budget})
+						compare(t, fmt.Sprintf("yield %d, %d bytes, fill %d, budget %d", yield, n, fill, budget), r1, e1, r2, e2, m1, m2)
+					}
+				}
+			}
+			jp.Close()
+		}
 	}
 }
