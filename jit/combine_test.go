@@ -257,6 +257,24 @@ or %r5, %r7
 add %r3, %r5
 mov %r0, %r3
 ` + tail, false, []wideLoad{{8, 3, 2, true, Proven}}},
+	{"inner with two parts, its temporary the outer's base", provenHead16 + `mov %r2, %r1
+ldxb %r3, [%r2+0]
+ldxb %r4, [%r2+1]
+ldxb %r5, [%r1+4]
+ldxb %r2, [%r1+5]
+lsh %r2, 8
+or %r5, %r2
+ldxb %r2, [%r1+10]
+lsh %r2, 16
+or %r5, %r2
+ldxb %r2, [%r1+11]
+lsh %r2, 24
+or %r5, %r2
+lsh %r4, 8
+or %r3, %r4
+add %r3, %r5
+mov %r0, %r3
+` + tail, false, []wideLoad{{14, 5, 2, false, Proven}, {14, 2, 2, false, Proven}}},
 	{"32-bit shift counts wrap", provenHead + `ldxb %r3, [%r1+0]
 ldxb %r4, [%r1+1]
 lsh32 %r4, 40
