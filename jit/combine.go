@@ -25,18 +25,21 @@ type LoadCombiner interface {
 }
 
 // combo is one combined load: the instructions pcs (byte loads, shifts,
-// ORs and moves, the last being last) compute in dst the size bytes at
-// base+off, in big-endian order if be. The main code emits nothing for
-// them but one wide load at last.
+// ORs and moves, the last being last) compute in dst the OR of parts,
+// size bytes in all, read through base. The main code emits nothing for
+// them but, at last, one wide load per part, shifted to its position and
+// ORed into dst through tmp (see emitCombo).
 type combo struct {
 	first, last int
 	pcs         []int
 	dst, base   uint8
-	off         int16
+	parts       []part
 	size        int
-	be          bool
-	a           Access // the wide load
-	group       *Group // the group of the byte loads (GroupedFast)
+	// tmp holds the parts after the first before they are ORed into dst:
+	// a register the sequence writes that is dead after it (see keep).
+	tmp   uint8
+	a     Access // the load of parts[0]
+	group *Group // the group of the byte loads (GroupedFast)
 	// inGroup: [first, last] lies in a group's span, whose slow copy runs
 	// the original instructions; nested: it lies in the range of another
 	// combination, whose copy does; else the combination has its own copy
@@ -44,12 +47,23 @@ type combo struct {
 	inGroup, nested bool
 }
 
+// part is one load of a combination: the size bytes at base+off, in
+// big-endian order if be, at byte pos of the value (shifted left 8*pos).
+type part struct {
+	pos  int
+	off  int16
+	size int
+	be   bool
+	a    Access
+}
+
 // Bounds that keep the analysis linear on any program: the instructions
-// of one expression, and the range of a combination (clang keeps the
-// loads of a field close).
+// of one expression, the range of a combination (clang keeps the loads of
+// a field close), and its parts.
 const (
 	maxComboPCs   = 64
 	maxComboRange = 256
+	maxParts      = 4
 )
 
 // sym is the symbolic value of a register within a block: opaque (id
@@ -261,8 +275,8 @@ func (l *lowerer) liveness(block []int) []uint16 {
 //     overlapping a group's span starts inside it and no group starts in
 //     (first, last].
 //
-// Larger combinations are preferred; combinations may nest (see keep),
-// not otherwise overlap.
+// Larger combinations are preferred; the ranges of combinations may nest
+// or cross (see keep), their instructions are disjoint.
 func (l *lowerer) findCombos(block []int) {
 	lc, ok := l.be.(LoadCombiner)
 	if !ok || !lc.CombinesLoads() {
@@ -419,48 +433,82 @@ func (l *lowerer) symStep(regs *[11]sym, pc int, ins isa.Instruction) *combo {
 	return nil
 }
 
-// complete returns the combination v in register d, if v is one.
+// complete returns the combination v in register d, if v is one: its
+// bytes split into parts, runs of contiguous offsets in either order cut
+// into 8, 4, 2 and 1-byte loads (network fields: parse's be32(p) << 32 |
+// be32(q) is two parts), with at least one wider than a byte and fewer
+// instructions than the original (a load, a swap, a shift and an OR per
+// part at most).
 func (l *lowerer) complete(v sym, d uint8) *combo {
-	size := bits.OnesCount8(v.mask)
-	if (size != 2 && size != 4 && size != 8) || int(v.mask) != 1<<size-1 {
+	var parts []part
+	cost, wide := 0, false
+	for i := 0; i < 8; {
+		if v.mask&(1<<i) == 0 {
+			i++
+			continue
+		}
+		// The run of positions from i with contiguous offsets.
+		step := int16(0)
+		if i < 7 && v.mask&(2<<i) != 0 && (v.off[i+1] == v.off[i]+1 || v.off[i+1] == v.off[i]-1) {
+			step = v.off[i+1] - v.off[i]
+		}
+		n := 1
+		for step != 0 && i+n < 8 && v.mask&(1<<(i+n)) != 0 && v.off[i+n] == v.off[i]+int16(n)*step {
+			n++
+		}
+		for n > 0 {
+			size := 1 << (bits.Len(uint(n)) - 1)
+			pt := part{pos: i, off: v.off[i], size: size, be: step < 0 && size > 1}
+			if pt.be {
+				pt.off = v.off[i+size-1]
+			}
+			parts = append(parts, pt)
+			cost++
+			if pt.be {
+				cost++
+			}
+			if pt.pos > 0 {
+				cost++
+			}
+			if len(parts) > 1 {
+				cost++
+			}
+			wide = wide || size > 1
+			i, n = i+size, n-size
+		}
+	}
+	if !wide || len(parts) > maxParts || cost >= len(v.pcs) {
 		return nil
-	}
-	le, be := true, true
-	for i := 0; i < size; i++ {
-		le = le && v.off[i] == v.off[0]+int16(i)
-		be = be && v.off[i] == v.off[size-1]+int16(size-1-i)
-	}
-	if !le && !be {
-		return nil
-	}
-	off := v.off[0]
-	if be {
-		off = v.off[size-1]
 	}
 	pcs := append([]int(nil), v.pcs...)
 	sort.Ints(pcs)
 	if pcs[len(pcs)-1]-pcs[0] > maxComboRange {
 		return nil
 	}
-	return &combo{first: pcs[0], last: pcs[len(pcs)-1], pcs: pcs, dst: d, base: v.base, off: off, size: size, be: be && !le}
+	return &combo{first: pcs[0], last: pcs[len(pcs)-1], pcs: pcs, dst: d, base: v.base, parts: parts, size: bits.OnesCount8(v.mask)}
 }
 
 // keep reports whether c is exact (see findCombos) on the program where
 // the combinations kept so far are applied; it sets c.a and extends a
-// group's span to c.last. Kept combinations may nest with c (clang
-// interleaves the loads of adjacent fields): c is then checked with their
-// instructions removed and their wide loads in place of their last ones.
-// The liveness of the original program still over-approximates after c:
-// a combination removes reads, and adds one of its base, which no other
-// instruction in its range writes. Other overlaps are refused.
+// group's span to c.last. The ranges of kept combinations may nest with
+// or cross c's (clang interleaves the loads of adjacent fields): c is then
+// checked with their instructions removed and their loads in place of
+// their last ones (reading their base, writing their dst and tmp). The
+// liveness of the original program still over-approximates after c: a
+// combination removes reads, adds one of its base, which no other
+// instruction in its range writes, and writes tmp, dead after. A
+// combination ending after c reads its base there: c must not write it.
+// Crossing ranges are Proven or Frame ones that keep their base (see
+// baseHeld): a copy of one ending inside the other goes on in the other's
+// main code.
 func (l *lowerer) keep(c *combo, live []uint16, kept map[int]*combo, leaders []int) bool {
 	p := l.p
 	in := map[int]bool{}
 	for _, pc := range c.pcs {
 		in[pc] = true
 	}
-	var inner, outer []*combo
-	removed := map[int]*combo{} // instructions of nested combinations, by pc
+	var inner, outer, across []*combo
+	removed := map[int]*combo{} // instructions of the others, by pc
 	for first := max(c.first-maxComboRange, 0); first <= c.last; first++ {
 		k := kept[first]
 		if k == nil {
@@ -474,7 +522,7 @@ func (l *lowerer) keep(c *combo, live []uint16, kept map[int]*combo, leaders []i
 		case k.first < c.first && c.last < k.last:
 			outer = append(outer, k)
 		default:
-			return false
+			across = append(across, k)
 		}
 		for _, pc := range k.pcs {
 			if in[pc] {
@@ -525,6 +573,14 @@ func (l *lowerer) keep(c *combo, live []uint16, kept map[int]*combo, leaders []i
 	if nload != c.size {
 		return false
 	}
+	// Crossing ranges (parse's IPv6 addresses): the copy of one (for
+	// callbacks) or a group's slow copy ends inside the other, whose main
+	// code then goes on with its base as the original left it.
+	for _, k := range across {
+		if mode == GroupedFast || k.a.Mode == GroupedFast || !l.baseHeld(c) || !l.baseHeld(k) {
+			return false
+		}
+	}
 	// The other instructions in the range.
 	var sw uint16 // registers last written by one of pcs
 	for pc := c.first; pc <= c.last; pc++ {
@@ -546,6 +602,9 @@ func (l *lowerer) keep(c *combo, live []uint16, kept map[int]*combo, leaders []i
 				return false
 			}
 			r, w = regBit(k.base), regBit(k.dst)
+			if len(k.parts) > 1 {
+				w |= regBit(k.tmp)
+			}
 			if r&sw != 0 || w&regBit(c.base) != 0 {
 				return false
 			}
@@ -574,6 +633,21 @@ func (l *lowerer) keep(c *combo, live []uint16, kept map[int]*combo, leaders []i
 	if sw&^regBit(c.dst)&live[c.last] != 0 {
 		return false
 	}
+	if len(c.parts) > 1 {
+		// The parts after the first go through a temporary; the base must
+		// outlive the first load.
+		free := sw &^ regBit(c.dst) &^ regBit(c.base) & (1<<10 - 1)
+		if free == 0 || c.dst == c.base {
+			return false
+		}
+		c.tmp = uint8(bits.TrailingZeros16(free))
+	}
+	// A combination ending after c reads its base at its end.
+	for _, k := range append(outer, across...) {
+		if k.last > c.last && (c.dst == k.base || len(c.parts) > 1 && c.tmp == k.base) {
+			return false
+		}
+	}
 	if owner >= 0 {
 		l.last[owner] = max(l.last[owner], c.last)
 		c.inGroup = true
@@ -585,6 +659,41 @@ func (l *lowerer) keep(c *combo, live []uint16, kept map[int]*combo, leaders []i
 	if mode == GroupedFast {
 		c.group = g
 	}
-	c.a = Access{PC: c.last, Base: c.base, Off: c.off, Size: c.size, Swap: c.be, Mode: mode, Fault: NoLabel, Region: region}
+	for i := range c.parts {
+		pt := &c.parts[i]
+		pt.a = Access{PC: c.last, Base: c.base, Off: pt.off, Size: pt.size, Swap: pt.be, Mode: mode, Fault: NoLabel, Region: region}
+	}
+	c.a = c.parts[0].a
 	return true
+}
+
+// baseHeld reports whether no instruction of c but its last writes its
+// base (the others in its range do not, see keep), so that c's main code
+// may be entered anywhere in its range.
+func (l *lowerer) baseHeld(c *combo) bool {
+	for _, pc := range c.pcs {
+		if _, w := insRegs(l.p[pc], regsAll); pc != c.last && w&regBit(c.base) != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// emitCombo emits the combined load c at c.last: each part loaded (a, the
+// first one's access, may be folded), shifted to its position and ORed
+// into dst.
+func (l *lowerer) emitCombo(c *combo, a Access) {
+	for i, pt := range c.parts {
+		r := c.dst
+		if i > 0 {
+			r, a = c.tmp, pt.a
+		}
+		l.be.Load(a, r, false)
+		if pt.pos > 0 {
+			l.be.ALU(isa.ALULsh, W64, r, Imm(int64(8*pt.pos)))
+		}
+		if i > 0 {
+			l.be.ALU(isa.ALUOr, W64, c.dst, Reg(c.tmp))
+		}
+	}
 }

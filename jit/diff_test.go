@@ -161,7 +161,7 @@ func genProgram(s *byteSource, few bool) isa.Program {
 			add(sum)
 			off := int16(s.intn(genMemSize - 16 - size.Bytes() + 1))
 			switch s.intn(4) {
-			case 3: // a combined load (le16 or be16) into d, t dead after
+			case 3: // a combined load (le16 or be16, maybe and a second) into d, t dead after
 				t := 5 - a // r2 or r3, not the base
 				if a == 0 {
 					t = pick([]uint8{2, 3})
@@ -172,6 +172,18 @@ func genProgram(s *byteSource, few bool) isa.Program {
 				add(isa.Instruction{Opcode: uint8(isa.ClassLDX) | uint8(isa.ModeMEM) | uint8(isa.SizeB), Dst: d, Src: a, Offset: off + 1 - int16(hi)})
 				add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALULsh), Dst: d, Imm: 8})
 				add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUOr) | uint8(isa.SrcX), Dst: d, Src: t})
+				if s.intn(2) == 0 {
+					// Then shifted and ORed with a second 16-bit field
+					// elsewhere: a combination of two parts.
+					off2 := int16(s.intn(genMemSize - 16 - 1))
+					hi2 := int16(s.intn(2))
+					add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALULsh), Dst: d, Imm: 16})
+					add(isa.Instruction{Opcode: uint8(isa.ClassLDX) | uint8(isa.ModeMEM) | uint8(isa.SizeB), Dst: t, Src: a, Offset: off2 + hi2})
+					add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALULsh), Dst: t, Imm: 8})
+					add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUOr) | uint8(isa.SrcX), Dst: d, Src: t})
+					add(isa.Instruction{Opcode: uint8(isa.ClassLDX) | uint8(isa.ModeMEM) | uint8(isa.SizeB), Dst: t, Src: a, Offset: off2 + 1 - hi2})
+					add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUOr) | uint8(isa.SrcX), Dst: d, Src: t})
+				}
 				if d != 0 {
 					add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUXor) | uint8(isa.SrcX), Dst: 0, Src: d})
 				}

@@ -213,8 +213,16 @@
 // same pc), and so does a callback (vm.LocalCaller) or a yield landing
 // inside; a Proven or Frame combination outside groups has its own copy
 // of the original instructions for callbacks. Combinations may nest
-// (clang interleaves adjacent fields), not otherwise overlap. Backends opt
-// in with LoadCombiner (amd64; arm64 for Proven and Frame ones).
+// (clang interleaves adjacent fields) or cross (parse's IPv6 addresses),
+// when both are Proven or Frame and keep their base to their end. A value
+// whose bytes are several runs of contiguous offsets (be32(p) << 32 |
+// be32(q), a 3-byte field, a shifted be16) has one load per run (8, 4, 2
+// or 1 bytes), shifted and ORed into the destination through a temporary
+// of the original sequence that is dead after it; it is combined only
+// when that takes fewer instructions, at least one load being wide. The
+// temporary and the destination must not be the base (loaded after the
+// first part) nor the base of a combination ending later. Backends opt in
+// with LoadCombiner (amd64; arm64 for Proven and Frame ones).
 //
 // # Adding an architecture
 //

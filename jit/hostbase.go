@@ -213,7 +213,7 @@ func (l *lowerer) findFolds(block []int) {
 		var written bool // the access writes rA
 		end := q         // the pc after which rA must be dead
 		if cb := l.combos[q]; cb != nil {
-			if cb.first != q || cb.inGroup || cb.nested || cb.base != a || cb.a.Mode != Proven {
+			if cb.first != q || cb.inGroup || cb.nested || cb.base != a || cb.a.Mode != Proven || len(cb.parts) > 1 {
 				continue
 			}
 			whole := len(cb.pcs) == cb.last-cb.first+1

@@ -544,9 +544,9 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 			if pc == cb.last {
 				if f = l.folds[cb.first]; f != nil {
 					c.folds++
-					be.Load(f.folded(cb.a), cb.dst, false)
+					l.emitCombo(cb, f.folded(cb.a))
 				} else {
-					be.Load(cb.a, cb.dst, false)
+					l.emitCombo(cb, cb.a)
 				}
 			}
 			continue
