@@ -402,6 +402,12 @@ func (b *amd64Backend) Charge(pc, n int, restart Label) {
 	})
 }
 
+// ChargeOr implements unroller.
+func (b *amd64Backend) ChargeOr(n int, fail Label) {
+	b.a.ALURI(x.SUB, true, aCnt, int32(n))
+	b.jcc(x.CondB, fail)
+}
+
 func (b *amd64Backend) Refund(n int) {
 	b.a.ALURI(x.ADD, true, aCnt, int32(n))
 }
