@@ -39,6 +39,10 @@ type unroller interface {
 	// ChargeOr subtracts n from the budget counter and jumps to fail,
 	// with the counter n lower, when fewer than n were left.
 	ChargeOr(n int, fail Label)
+	// GuardCount jumps to fail unless iv + add, in width w, neither
+	// wraps nor fails "op src" (op: JLT or JLE; src a register or an
+	// unblinded immediate). It may clobber flags and scratch registers.
+	GuardCount(w Width, iv uint8, add int32, op isa.JumpOp, src Operand, fail Label)
 }
 
 // unroll is a loop of one block unrolled (see above).
@@ -46,6 +50,11 @@ type unroll struct {
 	head, last int // the block's leader and its last instruction, the jump back
 	cost       int // instructions per iteration (what the block charges)
 	k          int // copies
+	// counted: the jump back is "if iv < src" (or <=) with iv increased
+	// by step once per iteration and src invariant (see counted).
+	counted bool
+	iv      uint8
+	step    int64
 }
 
 // findUnrolls fills l.unrolls with the loops to unroll. It needs the
@@ -70,7 +79,10 @@ func (l *lowerer) findUnrolls(c *code) {
 			k /= 2
 		}
 		if k > 1 {
-			l.unrolls[h] = &unroll{head: h, last: last, cost: cost, k: k}
+			u := &unroll{head: h, last: last, cost: cost, k: k}
+			u.iv, u.step, u.counted = l.counted(h, last)
+			u.counted = u.counted && int64(k-1)*u.step <= 1<<20
+			l.unrolls[h] = u
 		}
 	}
 }
@@ -129,6 +141,40 @@ func (l *lowerer) unrollable(c *code, h, last int) bool {
 	return true
 }
 
+// counted returns the induction variable and step of the loop from h to
+// last when its jump back is "if iv < src" or "if iv <= src" (unsigned,
+// either width), iv is written in the body only by one 64-bit "add iv,
+// step" with step > 0, and src is an immediate or a register the body
+// does not write: then if iv + (k-1)*step passes the test at the top
+// (without wrapping), the first k-1 tests pass, their values being
+// smaller. Not with blinding (the guard's immediate is not blinded).
+func (l *lowerer) counted(h, last int) (iv uint8, step int64, ok bool) {
+	j := l.p[last]
+	if l.cfg.Blind || j.JumpOp() != isa.JumpJLT && j.JumpOp() != isa.JumpJLE || j.Dst >= isa.R10 {
+		return 0, 0, false
+	}
+	iv = j.Dst
+	adds := 0
+	for pc := h; pc < last; pc += l.p[pc].Slots() {
+		ins := l.p[pc]
+		if !writesDst(ins) {
+			continue
+		}
+		if j.Source() == isa.SrcX && ins.Dst == j.Src {
+			return 0, 0, false
+		}
+		if ins.Dst != iv {
+			continue
+		}
+		if ins.Opcode != uint8(isa.ClassALU64)|uint8(isa.ALUAdd)|uint8(isa.SrcK) || ins.Imm <= 0 {
+			return 0, 0, false
+		}
+		adds++
+		step = ins.Imm
+	}
+	return iv, step, adds == 1
+}
+
 // inverse maps a conditional jump to the one taken when it is not (JSET
 // has none).
 var inverse = map[isa.JumpOp]isa.JumpOp{
@@ -143,8 +189,7 @@ var inverse = map[isa.JumpOp]isa.JumpOp{
 // block's charge (see above).
 func (l *lowerer) emitUnrolled(c *code, u *unroll) error {
 	be := l.be
-	undo := be.NewLabel()
-	be.(unroller).ChargeOr(u.k*u.cost, undo)
+	undo, orig := be.NewLabel(), be.NewLabel()
 	j := l.p[u.last]
 	w, src := W64, Imm(j.Imm)
 	if j.Class() == isa.ClassJMP32 {
@@ -153,8 +198,12 @@ func (l *lowerer) emitUnrolled(c *code, u *unroll) error {
 	if j.Source() == isa.SrcX {
 		src = Reg(j.Src)
 	}
+	if u.counted {
+		be.(unroller).GuardCount(w, u.iv, int32(int64(u.k-1)*u.step), j.JumpOp(), src, orig)
+	}
+	be.(unroller).ChargeOr(u.k*u.cost, undo)
 	next := l.fallLabel(u.last + 1)
-	exits := make([]Label, u.k-1)
+	var exits []Label
 	for i := 0; i < u.k; i++ {
 		if err := l.emitIteration(c, u); err != nil {
 			return err
@@ -163,8 +212,10 @@ func (l *lowerer) emitUnrolled(c *code, u *unroll) error {
 			be.Branch(j.JumpOp(), w, j.Dst, l.blind(src), l.labels[u.head])
 			break
 		}
-		exits[i] = be.NewLabel()
-		be.Branch(inverse[j.JumpOp()], w, j.Dst, l.blind(src), exits[i])
+		if !u.counted { // a counted loop's guard passed: this test does too
+			exits = append(exits, be.NewLabel())
+			be.Branch(inverse[j.JumpOp()], w, j.Dst, l.blind(src), exits[i])
+		}
 	}
 	be.Jump(next)
 	for i, x := range exits {
@@ -174,6 +225,7 @@ func (l *lowerer) emitUnrolled(c *code, u *unroll) error {
 	}
 	be.Bind(undo)
 	be.Refund(u.k * u.cost)
+	be.Bind(orig)
 	c.unrolled[u.head] = be.Offset()
 	return nil
 }
