@@ -45,13 +45,15 @@ type unroller interface {
 	GuardCount(w Width, iv uint8, add int32, op isa.JumpOp, src Operand, fail Label)
 }
 
-// unroll is a loop of one block unrolled (see above).
+// unroll is a loop unrolled (see above).
 type unroll struct {
-	head, last int // the block's leader and its last instruction, the jump back
-	cost       int // instructions per iteration (what the block charges)
-	k          int // copies
-	// counted: the jump back is "if iv < src" (or <=) with iv increased
-	// by step once per iteration and src invariant (see counted).
+	head  int   // the header, G
+	trace []int // the loop's blocks, head first, each paying for the next (chain.go)
+	cost  int   // what one iteration charges: the head's charge
+	k     int   // copies
+	// counted: one block whose jump back is "if iv < src" (or <=) with
+	// iv increased by step once per iteration and src invariant (see
+	// counted).
 	counted bool
 	iv      uint8
 	step    int64
@@ -65,61 +67,119 @@ func (l *lowerer) findUnrolls(c *code) {
 		return
 	}
 	for h := range l.p {
-		if c.block[h] == 0 {
+		if c.block[h] == 0 || c.chain.charge[h] == 0 {
 			continue
 		}
-		last := lastOf(l.p, c.block, h)
-		if t, ok := l.target(last); !ok || t != h || !l.unrollable(c, h, last) {
+		if _, ok := l.slowPC[h]; ok {
 			continue
 		}
-		cost := c.block[h]
-		slots := last + 1 - h
-		k := maxUnroll
-		for k > 1 && k*slots > unrollSlots {
-			k /= 2
+		u := &unroll{head: h, cost: c.chain.charge[h]}
+		slots, back := 0, false
+		for b := h; b >= 0; b = c.chain.next[b] {
+			u.trace = append(u.trace, b)
+			last := lastOf(l.p, c.block, b)
+			slots += last + l.p[last].Slots() - b
+			ok, jumpsBack := l.unrollable(c, b, last, h)
+			if !ok || len(u.trace) > 1 && c.chain.charge[b] != 0 {
+				slots = unrollSlots + 1
+				break
+			}
+			back = back || jumpsBack
 		}
-		if k > 1 {
-			u := &unroll{head: h, last: last, cost: cost, k: k}
-			u.iv, u.step, u.counted = l.counted(h, last)
-			u.counted = u.counted && int64(k-1)*u.step <= 1<<20
-			l.unrolls[h] = u
+		u.k = maxUnroll
+		for u.k > 1 && u.k*slots > unrollSlots {
+			u.k /= 2
 		}
+		if !back || u.k < 2 || !l.forward(c, u.trace) {
+			continue
+		}
+		if len(u.trace) == 1 {
+			u.iv, u.step, u.counted = l.counted(h, lastOf(l.p, c.block, h))
+			u.counted = u.counted && int64(u.k-1)*u.step <= 1<<20
+		}
+		l.unrolls[h] = u
 	}
 }
 
-// unrollable reports whether the block from h to last, which jumps back
-// to h, may be unrolled: a head charging only itself, its jump back
-// conditional with an inverse and no adjustment, nothing else that jumps
-// or leaves native code, and only accesses that cannot fault.
-func (l *lowerer) unrollable(c *code, h, last int) bool {
+// forward reports whether every edge between blocks of the trace goes
+// to a later block or to the head: each copy then runs each block at
+// most once (a cycle inside a copy would escape its charge).
+func (l *lowerer) forward(c *code, trace []int) bool {
+	in := map[int]int{}
+	for i, b := range trace {
+		in[b] = i
+	}
+	for i, b := range trace {
+		last := lastOf(l.p, c.block, b)
+		for _, t := range l.succs(last) {
+			if j, ok := in[t]; ok && j != 0 && j <= i {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// succs returns the targets of the edges out of the block ending at last.
+func (l *lowerer) succs(last int) []int {
+	var s []int
+	ins := l.p[last]
+	if t, ok := l.target(last); ok && ins.Class().IsJump() {
+		s = append(s, t)
+	}
+	if !ins.Class().IsJump() || ins.JumpOp() != isa.JumpJA {
+		s = append(s, last+ins.Slots())
+	}
+	return s
+}
+
+// unrollable reports whether the block from b to last may be copied in
+// an unrolled loop with header h, and whether it has an edge to h: it
+// ends in a jump (not a call or exit) with a valid target or falls
+// through, no edge from it charges (a side entry), and nothing in it
+// jumps or leaves native code: no groups, legacy loads or atomics, and
+// accesses that cannot fault.
+func (l *lowerer) unrollable(c *code, b, last, h int) (ok, back bool) {
+	n := len(l.p)
 	j := l.p[last]
-	if j.Opcode == isa.OpCall || j.Opcode == isa.OpCallX || j.Opcode == isa.OpExit {
-		return false
+	if j.Class().IsJump() {
+		t, ok := l.target(last)
+		if !ok || j.Opcode == isa.OpCall || j.Opcode == isa.OpCallX || j.Opcode == isa.OpExit {
+			return false, false
+		}
+		back = t == h
+		if a, ok := l.adjJump[last]; ok && a.charge > 0 {
+			return false, false
+		}
 	}
-	if _, ok := inverse[j.JumpOp()]; !ok || c.chain.charge[h] != c.block[h] || last+1 >= len(l.p) {
-		return false
+	if f := last + j.Slots(); !j.Class().IsJump() || j.JumpOp() != isa.JumpJA {
+		if f >= n {
+			return false, false
+		}
+		back = back || f == h
+		if a, ok := l.adjFall[f]; ok && a.charge > 0 {
+			return false, false
+		}
 	}
-	if _, ok := l.adjJump[last]; ok {
-		return false
+	end := last
+	if !j.Class().IsJump() {
+		end = last + j.Slots()
 	}
-	if _, ok := l.slowPC[h]; ok {
-		return false
-	}
-	for pc := h; pc < last; pc += l.p[pc].Slots() {
+	for pc := b; pc < end; pc += l.p[pc].Slots() {
 		if l.inSpan(pc) || l.groups[pc] != nil || l.leader[pc] != nil {
-			return false
+			return false, false
 		}
 		ins := l.p[pc]
 		var a Access
 		switch ins.Class() {
 		case isa.ClassALU, isa.ClassALU64:
 			if ins.Dst == isa.R10 {
-				return false
+				return false, false
 			}
 			continue
 		case isa.ClassLD:
 			if ins.Mode() != isa.ModeIMM {
-				return false
+				return false, false
 			}
 			continue
 		case isa.ClassLDX:
@@ -128,29 +188,31 @@ func (l *lowerer) unrollable(c *code, h, last int) bool {
 			a = l.access(pc, ins.Dst, ins.Offset, ins.Size().Bytes(), true, false)
 		case isa.ClassSTX:
 			if ins.Mode() != isa.ModeMEM {
-				return false
+				return false, false
 			}
 			a = l.access(pc, ins.Dst, ins.Offset, ins.Size().Bytes(), true, false)
 		default:
-			return false
+			return false, false
 		}
 		if a.Mode != Frame && a.Mode != Proven {
-			return false
+			return false, false
 		}
 	}
-	return true
+	return true, back
 }
 
-// counted returns the induction variable and step of the loop from h to
-// last when its jump back is "if iv < src" or "if iv <= src" (unsigned,
-// either width), iv is written in the body only by one 64-bit "add iv,
-// step" with step > 0, and src is an immediate or a register the body
-// does not write: then if iv + (k-1)*step passes the test at the top
-// (without wrapping), the first k-1 tests pass, their values being
-// smaller. Not with blinding (the guard's immediate is not blinded).
+// counted returns the induction variable and step of the loop of one
+// block from h to last when its jump back is "if iv < src" or "if iv <=
+// src" (unsigned, either width), iv is written in the body only by one
+// 64-bit "add iv, step" with step > 0, and src is an immediate or a
+// register the body does not write: then if iv + (k-1)*step passes the
+// test at the top (without wrapping), the first k-1 tests pass, their
+// values being smaller. Not with blinding (the guard's immediate is not
+// blinded).
 func (l *lowerer) counted(h, last int) (iv uint8, step int64, ok bool) {
 	j := l.p[last]
-	if l.cfg.Blind || j.JumpOp() != isa.JumpJLT && j.JumpOp() != isa.JumpJLE || j.Dst >= isa.R10 {
+	if t, ok := l.target(last); !ok || t != h || l.cfg.Blind ||
+		j.JumpOp() != isa.JumpJLT && j.JumpOp() != isa.JumpJLE || j.Dst >= isa.R10 {
 		return 0, 0, false
 	}
 	iv = j.Dst
@@ -185,43 +247,135 @@ var inverse = map[isa.JumpOp]isa.JumpOp{
 	isa.JumpJSGE: isa.JumpJSLT, isa.JumpJSLT: isa.JumpJSGE,
 }
 
+// edgeStub is a stub of an unrolled copy's edge: refund, then jump.
+type edgeStub struct {
+	l, to  Label
+	refund int
+}
+
 // emitUnrolled emits u's group at the header's label, up to the original
 // block's charge (see above).
 func (l *lowerer) emitUnrolled(c *code, u *unroll) error {
 	be := l.be
 	undo, orig := be.NewLabel(), be.NewLabel()
-	j := l.p[u.last]
-	w, src := W64, Imm(j.Imm)
-	if j.Class() == isa.ClassJMP32 {
-		w, src = W32, Imm(int64(uint32(j.Imm)))
-	}
-	if j.Source() == isa.SrcX {
-		src = Reg(j.Src)
+	branch := func(pc int) (w Width, src Operand) {
+		j := l.p[pc]
+		w, src = W64, Imm(j.Imm)
+		if j.Class() == isa.ClassJMP32 {
+			w, src = W32, Imm(int64(uint32(j.Imm)))
+		}
+		if j.Source() == isa.SrcX {
+			src = Reg(j.Src)
+		}
+		return w, l.blind(src)
 	}
 	if u.counted {
-		be.(unroller).GuardCount(w, u.iv, int32(int64(u.k-1)*u.step), j.JumpOp(), src, orig)
+		last := lastOf(l.p, c.block, u.head)
+		w, src := branch(last)
+		src.Blind = 0 // counted: no blinding
+		be.(unroller).GuardCount(w, u.iv, int32(int64(u.k-1)*u.step), l.p[last].JumpOp(), src, orig)
 	}
 	be.(unroller).ChargeOr(u.k*u.cost, undo)
-	next := l.fallLabel(u.last + 1)
-	var exits []Label
-	for i := 0; i < u.k; i++ {
-		if err := l.emitIteration(c, u); err != nil {
-			return err
-		}
-		if i == u.k-1 {
-			be.Branch(j.JumpOp(), w, j.Dst, l.blind(src), l.labels[u.head])
-			break
-		}
-		if !u.counted { // a counted loop's guard passed: this test does too
-			exits = append(exits, be.NewLabel())
-			be.Branch(inverse[j.JumpOp()], w, j.Dst, l.blind(src), exits[i])
+	in := map[int]int{} // index in the trace of each block
+	for i, b := range u.trace {
+		in[b] = i
+	}
+	// labels[i][j]: block j of copy i; labels[k][0] is G.
+	labels := make([][]Label, u.k+1)
+	for i := range labels {
+		labels[i] = make([]Label, len(u.trace))
+		for j := range labels[i] {
+			labels[i][j] = be.NewLabel()
 		}
 	}
-	be.Jump(next)
-	for i, x := range exits {
-		be.Bind(x)
-		be.Refund((u.k - 1 - i) * u.cost)
-		be.Jump(next)
+	labels[u.k][0] = l.labels[u.head]
+	var stubs []edgeStub
+	for i := 0; i < u.k; i++ {
+		for j, b := range u.trace {
+			be.Bind(labels[i][j])
+			last := lastOf(l.p, c.block, b)
+			ins := l.p[last]
+			end := last
+			if !ins.Class().IsJump() {
+				end = last + ins.Slots()
+			}
+			if err := l.emitIteration(c, b, end); err != nil {
+				return err
+			}
+			// The code after this block's: the next block of the copy,
+			// or the next copy's head.
+			after := NoLabel // the last copy's last block: G is above
+			if j+1 < len(u.trace) {
+				after = labels[i][j+1]
+			} else if i+1 < u.k {
+				after = labels[i+1][0]
+			}
+			if u.counted && i < u.k-1 {
+				continue // the guard passed: the jump back is taken
+			}
+			// dest returns where an edge to t with refund r goes, and
+			// whether it is the code after (no jump needed).
+			dest := func(t, r int, fall bool) (Label, bool) {
+				var to Label
+				switch jt, ok := in[t]; {
+				case t == u.head:
+					to = labels[i+1][0]
+				case ok:
+					to = labels[i][jt]
+				default: // leaving the loop: give back the copies not run
+					r += (u.k - 1 - i) * u.cost
+					to = l.labels[t]
+					if fall {
+						to, r = l.fallLabel(t), r-l.adjFall[t].refund // the fall-through's own
+					}
+				}
+				if r == 0 {
+					return to, to == after
+				}
+				s := edgeStub{be.NewLabel(), to, r}
+				stubs = append(stubs, s)
+				return s.l, false
+			}
+			isJump := ins.Class().IsJump()
+			var taken, fall Label
+			var tNext, fNext bool
+			if isJump {
+				t, _ := l.target(last)
+				taken, tNext = dest(t, l.adjJump[last].refund, false)
+			}
+			if !isJump || ins.JumpOp() != isa.JumpJA {
+				f := last + ins.Slots()
+				fall, fNext = dest(f, l.adjFall[f].refund, true)
+			}
+			switch {
+			case !isJump:
+				if !fNext {
+					be.Jump(fall)
+				}
+			case ins.JumpOp() == isa.JumpJA:
+				if !tNext {
+					be.Jump(taken)
+				}
+			default:
+				w, src := branch(last)
+				op := ins.JumpOp()
+				inv, ok := inverse[op]
+				switch {
+				case fNext:
+					be.Branch(op, w, ins.Dst, src, taken)
+				case tNext && ok:
+					be.Branch(inv, w, ins.Dst, src, fall)
+				default:
+					be.Branch(op, w, ins.Dst, src, taken)
+					be.Jump(fall)
+				}
+			}
+		}
+	}
+	for _, s := range stubs {
+		be.Bind(s.l)
+		be.Refund(s.refund)
+		be.Jump(s.to)
 	}
 	be.Bind(undo)
 	be.Refund(u.k * u.cost)
@@ -230,10 +384,11 @@ func (l *lowerer) emitUnrolled(c *code, u *unroll) error {
 	return nil
 }
 
-// emitIteration emits one copy of u's body but its last jump, as the main
-// code would (folds, combined loads, fused pairs), with no resume points.
-func (l *lowerer) emitIteration(c *code, u *unroll) error {
-	for pc := u.head; pc < u.last; pc += l.p[pc].Slots() {
+// emitIteration emits a copy of the instructions from b to end, as the
+// main code would (folds, combined loads, fused pairs), with no resume
+// points.
+func (l *lowerer) emitIteration(c *code, b, end int) error {
+	for pc := b; pc < end; pc += l.p[pc].Slots() {
 		f := l.folds[pc]
 		if f != nil && pc != f.pc {
 			continue
