@@ -52,9 +52,11 @@ type code struct {
 	folds      int // accesses folded with the host base (hostbase.go)
 	// dups[pc]: the ja at pc is a copy of the block at dups[pc] (layout.go).
 	dups map[int]int
-	// unrolled[pc]: the loop with header pc is unrolled, and the original
-	// block's code starts at that offset, after the group (unroll.go).
+	// unrolled[pc]: the loop with header pc is unrolled (unrolls[pc]),
+	// and the original block's code starts at that offset, after the
+	// group (unroll.go).
 	unrolled map[int]int
+	unrolls  map[int]*unroll
 }
 
 // lowerer walks one program and drives a backend.
@@ -676,7 +678,7 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 		c.cache = cu.usesCache()
 	}
 	c.wcRegions, c.helperNext, c.localRet = l.wcRegions, l.helperNext, l.localRet
-	c.proven, c.movable, c.dups = l.proven, !l.ambiguous, l.dups
+	c.proven, c.movable, c.dups, c.unrolls = l.proven, !l.ambiguous, l.dups, l.unrolls
 	if l.ambiguous {
 		c.wcRegions = 0 // no writable variant
 	}
