@@ -159,10 +159,11 @@ func TestUnrollShape(t *testing.T) {
 	}
 }
 
-// Budgets ending at every instruction, with every small quantum (yields
-// land between groups and in the original blocks), on inputs whose loops
-// end after every copy of a group: the JIT runs out at the interpreter's
-// pc, with its count, registers and memory, or ends as it does.
+// Budgets ending at every instruction and larger, with every small
+// quantum (yields land between groups and in the original blocks), on
+// inputs whose loops end after every copy of a group: the JIT runs out
+// at the interpreter's pc, with its count, registers and memory, or ends
+// as it does.
 func TestUnrollBudgets(t *testing.T) {
 	if !Supported() {
 		t.Skip(ErrUnsupported)
@@ -208,7 +209,9 @@ func TestUnrollBudgets(t *testing.T) {
 			}
 			for _, in := range s.inputs {
 				full, _ := vp.Run(&vm.Env{Mem: append([]byte(nil), in...)})
-				for budget := uint64(1); budget <= full.Insns+1; budget++ {
+				// Up to a group's charge beyond the need: groups then run
+				// to the loops' ends.
+				for budget := uint64(1); budget <= full.Insns+unrollCopies*unrollSlots; budget++ {
 					m1, m2 := append([]byte(nil), in...), append([]byte(nil), in...)
 					r1, e1 := vp.Run(&vm.Env{Mem: m1, Budget: budget})
 					r2, e2 := jp.Run(&vm.Env{Mem: m2, Budget: budget})
