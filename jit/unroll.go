@@ -2,31 +2,37 @@ package jit
 
 import "github.com/iovm/iovm/isa"
 
-// Loop unrolling. A small loop runs at about one iteration per taken
-// branch, and its charge (sub, jb) is a third of sieve's count loop. A
-// loop that is one basic block jumping back to itself, with no way out to
-// Go but its charge (no calls, legacy loads, atomics, groups; accesses
-// Frame or Proven, so no faults), is emitted as an unrolled group before
-// the original block:
+// Loop unrolling. Small loops run at about one iteration per taken
+// branch, and a charge (sub, jb) per iteration; clang unrolls them. A
+// loop is unrolled when its header heads a chain (chain.go) whose blocks,
+// the trace, all jump forward in it or back to the header (sieve's init
+// loop: 12, 14, 4), at most unrollSlots slots, with no way out to Go but
+// the header's charge: no calls, legacy loads, atomics or groups, and
+// only Frame or Proven accesses (no faults; the writable variant's
+// stores). It is emitted as a group before the original header block:
 //
-//	G:    sub cnt, k*c; jb undo       (the header's label: every way in)
-//	      body; if !cond goto x0      (copies 0..k-2: leave when not taken)
+//	G:    [guard: counted loops]      (the header's label: every way in)
+//	      sub cnt, k*c; jb undo       (c: the header's charge)
+//	      trace; if !cond goto x0     (copies 0..k-2, blocks in chain order)
 //	      ...
-//	      body; if cond goto G        (copy k-1: the back edge)
+//	      trace; if cond goto G       (copy k-1: the jump back)
 //	      jmp next
-//	x_i:  add cnt, (k-1-i)*c; jmp next (the copies not run)
+//	x_i:  add cnt, r+(k-1-i)*c; jmp t (ways out of copy i; r: the edge's own)
 //	undo: add cnt, k*c
-//	      sub cnt, c; jb budget exit  (the original block, resuming at G)
-//	      body; if cond goto G
-//	next:
+//	orig: sub cnt, c; jb budget exit  (the original block, resuming at G)
+//	      ...                         (the original code, jumping back to G)
 //
-// One charge pays for k iterations; a way out after copy i gives back the
-// k-1-i copies not run, so every edge leaving the group carries what the
-// interpreter ran. When fewer than k*c instructions are left (the budget
-// or a yield quantum), the original block runs one iteration with its own
-// charge and goes back to G: the budget runs out at the original's charge,
-// at the interpreter's pc, as without unrolling. The original keeps every
-// resume point (pcOff, a budget exit's restart is G); the copies have none.
+// One charge pays for k iterations; edges inside a copy keep their
+// refunds (chain.go), and an edge leaving copy i also gives back the
+// k-1-i iterations not run, so every edge carries what the interpreter
+// ran. When fewer than k*c instructions are left (the budget or a yield
+// quantum), the original code runs one iteration with its own charges and
+// comes back to G: the budget runs out at the original's charge, at the
+// interpreter's pc, as without unrolling. The original keeps every
+// resume point (pcOff; a budget exit's restart is G); the copies have
+// none. A counted loop of one block (see counted) tests only once per
+// group, behind a guard that its k-1 other tests pass, else it runs the
+// original block (so do a loop's last k-1 iterations).
 
 // unrollCopies is the number of copies of a loop body, for bodies of at
 // most unrollSlots slots. On the benchmark machine (AMD EPYC) fewer copies
