@@ -1,6 +1,10 @@
 package jit
 
-import "github.com/iovm/iovm/isa"
+import (
+	"slices"
+
+	"github.com/iovm/iovm/isa"
+)
 
 // Loop unrolling. Small loops run at about one iteration per taken
 // branch, and a charge (sub, jb) per iteration; clang unrolls them. A
@@ -30,9 +34,9 @@ import "github.com/iovm/iovm/isa"
 // comes back to G: the budget runs out at the original's charge, at the
 // interpreter's pc, as without unrolling. The original keeps every
 // resume point (pcOff; a budget exit's restart is G); the copies have
-// none. A counted loop of one block (see counted) tests only once per
+// none. A counted loop (see counted) tests its jump back only once per
 // group, behind a guard that its k-1 other tests pass, else it runs the
-// original block (so do a loop's last k-1 iterations).
+// original code (so do a loop's last k-1 iterations).
 
 // unrollCopies is the number of copies of a loop body, for bodies of at
 // most unrollSlots slots. On the benchmark machine (AMD EPYC) fewer copies
@@ -60,9 +64,8 @@ type unroll struct {
 	trace []int // the loop's blocks, head first, each paying for the next (chain.go)
 	cost  int   // what one iteration charges: the head's charge
 	k     int   // copies
-	// counted: one block whose jump back is "if iv < src" (or <=) with
-	// iv increased by step once per iteration and src invariant (see
-	// counted).
+	// counted: the jump back is "if iv < src" (or <=) with iv increased
+	// by step once per iteration and src invariant (see counted).
 	counted bool
 	iv      uint8
 	step    int64
@@ -99,10 +102,8 @@ func (l *lowerer) findUnrolls(c *code) {
 		if !back || slots > unrollSlots || !l.forward(c, u.trace) {
 			continue
 		}
-		if len(u.trace) == 1 {
-			u.iv, u.step, u.counted = l.counted(h, lastOf(l.p, c.block, h))
-			u.counted = u.counted && int64(u.k-1)*u.step <= 1<<20
-		}
+		u.iv, u.step, u.counted = l.counted(c, u.trace)
+		u.counted = u.counted && int64(u.k-1)*u.step <= 1<<20
 		l.unrolls[h] = u
 	}
 }
@@ -207,38 +208,50 @@ func (l *lowerer) unrollable(c *code, b, last, h int) (ok, back bool) {
 	return true, back
 }
 
-// counted returns the induction variable and step of the loop of one
-// block from h to last when its jump back is "if iv < src" or "if iv <=
-// src" (unsigned, either width), iv is written in the body only by one
-// 64-bit "add iv, step" with step > 0, and src is an immediate or a
-// register the body does not write: then if iv + (k-1)*step passes the
-// test at the top (without wrapping), the first k-1 tests pass, their
-// values being smaller. Not with blinding (the guard's immediate is not
-// blinded).
-func (l *lowerer) counted(h, last int) (iv uint8, step int64, ok bool) {
+// counted returns the induction variable and step of the loop of the
+// trace when only its last block jumps back to the header, by "if iv <
+// src" or "if iv <= src" (unsigned, either width, no refund), iv is
+// written in the loop only by one 64-bit "add iv, step" with step > 0 in
+// that block, and src is an immediate or a register the loop does not
+// write: then if iv + (k-1)*step passes the test at the top (without
+// wrapping), the first k-1 tests reached pass, their values being
+// smaller (ways out before them are tested as usual). Not with blinding
+// (the guard's immediate is not blinded).
+func (l *lowerer) counted(c *code, trace []int) (iv uint8, step int64, ok bool) {
+	h, lb := trace[0], trace[len(trace)-1]
+	last := lastOf(l.p, c.block, lb)
 	j := l.p[last]
-	if t, ok := l.target(last); !ok || t != h || l.cfg.Blind ||
+	if t, ok := l.target(last); !ok || t != h || l.cfg.Blind || last+1 == h ||
 		j.JumpOp() != isa.JumpJLT && j.JumpOp() != isa.JumpJLE || j.Dst >= isa.R10 {
+		return 0, 0, false
+	}
+	if _, ok := l.adjJump[last]; ok {
 		return 0, 0, false
 	}
 	iv = j.Dst
 	adds := 0
-	for pc := h; pc < last; pc += l.p[pc].Slots() {
-		ins := l.p[pc]
-		if !writesDst(ins) {
-			continue
-		}
-		if j.Source() == isa.SrcX && ins.Dst == j.Src {
+	for _, b := range trace {
+		q := lastOf(l.p, c.block, b)
+		if b != lb && slices.Contains(l.succs(q), h) {
 			return 0, 0, false
 		}
-		if ins.Dst != iv {
-			continue
+		for pc := b; pc <= q; pc += l.p[pc].Slots() {
+			ins := l.p[pc]
+			if !writesDst(ins) {
+				continue
+			}
+			if j.Source() == isa.SrcX && ins.Dst == j.Src {
+				return 0, 0, false
+			}
+			if ins.Dst != iv {
+				continue
+			}
+			if b != lb || ins.Opcode != uint8(isa.ClassALU64)|uint8(isa.ALUAdd)|uint8(isa.SrcK) || ins.Imm <= 0 {
+				return 0, 0, false
+			}
+			adds++
+			step = ins.Imm
 		}
-		if ins.Opcode != uint8(isa.ClassALU64)|uint8(isa.ALUAdd)|uint8(isa.SrcK) || ins.Imm <= 0 {
-			return 0, 0, false
-		}
-		adds++
-		step = ins.Imm
 	}
 	return iv, step, adds == 1
 }
@@ -276,7 +289,7 @@ func (l *lowerer) emitUnrolled(c *code, u *unroll) error {
 		return w, l.blind(src)
 	}
 	if u.counted {
-		last := lastOf(l.p, c.block, u.head)
+		last := lastOf(l.p, c.block, u.trace[len(u.trace)-1])
 		w, src := branch(last)
 		src.Blind = 0 // counted: no blinding
 		be.(unroller).GuardCount(w, u.iv, int32(int64(u.k-1)*u.step), l.p[last].JumpOp(), src, orig)
@@ -316,7 +329,7 @@ func (l *lowerer) emitUnrolled(c *code, u *unroll) error {
 			} else if i+1 < u.k {
 				after = labels[i+1][0]
 			}
-			if u.counted && i < u.k-1 {
+			if u.counted && i < u.k-1 && j == len(u.trace)-1 {
 				continue // the guard passed: the jump back is taken
 			}
 			// dest returns where an edge to t with refund r goes, and

@@ -70,6 +70,7 @@ func TestUnrollShape(t *testing.T) {
 		head, cost int
 		counted    bool
 		marker     string // an instruction each copy holds once
+		exits      int    // conditional jumps per copy but the jump back
 	}
 	body := func(s string) string {
 		return "mov %r0, 0\nmov %r3, 0\njeq %r2, 0, out\nloop:\n" + s + "add %r3, 1\njlt %r3, %r2, loop\nout:\nexit"
@@ -80,12 +81,13 @@ func TestUnrollShape(t *testing.T) {
 		writable bool
 		want     []loop
 	}{
-		{"sieve", sieveSrc, false, []loop{{44, 6, true, "MOVZX R9L, [R12+R8]"}}},
-		{"sieve writable", sieveSrc, true, []loop{{12, 11, false, "MOV [R12+R8], R9B"}, {24, 5, false, "MOV [R12+R10], R8B"}, {44, 6, true, "MOVZX R9L, [R12+R8]"}}},
-		{"checksum", checksumSrc, false, []loop{{6, 13, false, "ROL BX, 0x8"}}},
-		{"early exit", earlyExitSrc, false, []loop{{3, 7, false, "MOVZX"}}},
-		{"counted", countedSrc, false, []loop{{2, 5, true, "XOR RBX"}}},
-		{"jset", "mov %r0, 0\nmov %r3, 1\nloop:\nadd %r0, %r3\nlsh %r3, 1\njset %r3, 0xff, loop\nexit", false, []loop{{2, 3, false, "SHL R8, 0x1"}}},
+		{"sieve", sieveSrc, false, []loop{{44, 6, true, "MOVZX R9L, [R12+R8]", 0}}},
+		{"sieve writable", sieveSrc, true, []loop{{12, 11, true, "MOV [R12+R8], R9B", 1}, {24, 5, false, "MOV [R12+R10], R8B", 0}, {44, 6, true, "MOVZX R9L, [R12+R8]", 0}}},
+		{"checksum", checksumSrc, false, []loop{{6, 13, false, "ROL BX, 0x8", 0}}},
+		{"early exit", earlyExitSrc, false, []loop{{3, 7, true, "MOVZX", 1}}},
+		{"counted", countedSrc, false, []loop{{2, 5, true, "XOR RBX", 0}}},
+		{"early exit, not counted", strings.Replace(earlyExitSrc, "jeq %r4, 7, found", "jeq %r4, 7, found\nadd %r3, 0", 1), false, []loop{{3, 8, false, "MOVZX", 1}}},
+		{"jset", "mov %r0, 0\nmov %r3, 1\nloop:\nadd %r0, %r3\nlsh %r3, 1\njset %r3, 0xff, loop\nexit", false, []loop{{2, 3, false, "SHL R8, 0x1", 0}}},
 		{"checked", "mov %r0, 0\nmov %r3, 0\nloop:\nmov %r4, %r1\nadd %r4, %r3\nldxb %r4, [%r4+0]\nadd %r0, %r4\nadd %r3, 1\njlt %r3, %r2, loop\nexit", false, nil},
 		{"atomic", body("stxdw [%r10-8], %r3\nlock add [%r10-8], %r3\n"), false, nil},
 		{"legacy", body("ldabsb 0\n"), false, nil},
@@ -143,11 +145,15 @@ func TestUnrollShape(t *testing.T) {
 					t.Errorf("loop at %d: no refund of %d for a failed charge (%v)", l.head, u.k*u.cost, adds)
 				}
 				if l.counted {
-					// The charge's jb, the guard's jb and jae, the jump back.
-					if cond != 4 || len(adds) != 1 {
-						t.Errorf("loop at %d: %d conditional jumps, refunds %v; want 4 and only the failed charge's", l.head, cond, adds)
+					// The charge's jb, the guard's jb and jae, the jump
+					// back, the ways out.
+					if cond != 4+l.exits*u.k || l.exits == 0 && len(adds) != 1 {
+						t.Errorf("loop at %d: %d conditional jumps, refunds %v; want %d, and the failed charge's", l.head, cond, adds, 4+l.exits*u.k)
 					}
 					continue
+				}
+				if cond != 1+(1+l.exits)*u.k {
+					t.Errorf("loop at %d: %d conditional jumps, want %d", l.head, cond, 1+(1+l.exits)*u.k)
 				}
 				for i := 0; i < u.k-1; i++ {
 					if adds[(u.k-1-i)*u.cost] == 0 {
@@ -194,6 +200,7 @@ func TestUnrollBudgets(t *testing.T) {
 		{"checksum", checksumSrc, sums},
 		{"early exit", earlyExitSrc, append(early, sums...)},
 		{"counted", countedSrc, sums},
+		{"early exit, not counted", strings.Replace(earlyExitSrc, "jeq %r4, 7, found", "jeq %r4, 7, found\nadd %r3, 0", 1), append(early, sums...)},
 	} {
 		vp, err := vm.Load(mustAssemble(t, s.src), nil)
 		if err != nil {
