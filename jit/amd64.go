@@ -402,6 +402,28 @@ func (b *amd64Backend) Charge(pc, n int, restart Label) {
 	})
 }
 
+// ChargeOr implements unroller.
+func (b *amd64Backend) ChargeOr(n int, fail Label) {
+	b.a.ALURI(x.SUB, true, aCnt, int32(n))
+	b.jcc(x.CondB, fail)
+}
+
+// GuardCount implements unroller.
+func (b *amd64Backend) GuardCount(w Width, iv uint8, add int32, op isa.JumpOp, src Operand, fail Label) {
+	a := &b.a
+	w64 := w == W64
+	b.clobbered(x.RAX)
+	a.MovRR(w64, x.RAX, b.read(iv, x.RAX))
+	a.ALURI(x.ADD, w64, x.RAX, add)
+	b.jcc(x.CondB, fail) // a carry: the sum wrapped
+	if r, imm, isImm := b.operand(src, w, x.RDX); isImm {
+		a.ALURI(x.CMP, w64, x.RAX, imm)
+	} else {
+		a.ALURR(x.CMP, w64, x.RAX, r)
+	}
+	b.jcc(amd64Conds[inverse[op]], fail)
+}
+
 func (b *amd64Backend) Refund(n int) {
 	b.a.ALURI(x.ADD, true, aCnt, int32(n))
 }

@@ -14,7 +14,8 @@ import (
 // asks for.
 type recBackend struct {
 	*amd64Backend
-	wide []wideLoad
+	wide   []wideLoad
+	copies bool // emitting unrolled copies
 }
 
 type wideLoad struct {
@@ -26,10 +27,22 @@ type wideLoad struct {
 }
 
 func (r *recBackend) Load(a Access, dst uint8, signed bool) {
-	if a.Size > 1 && !signed {
+	if a.Size > 1 && !signed && !r.copies {
 		r.wide = append(r.wide, wideLoad{a.PC, dst, a.Size, a.Swap, a.Mode})
 	}
 	r.amd64Backend.Load(a, dst, signed)
+}
+
+// ChargeOr starts a loop's unrolled copies (unroll.go), which repeat
+// the original block's loads; the original's Charge follows them.
+func (r *recBackend) ChargeOr(n int, fail Label) {
+	r.copies = true
+	r.amd64Backend.ChargeOr(n, fail)
+}
+
+func (r *recBackend) Charge(pc, n int, restart Label) {
+	r.copies = false
+	r.amd64Backend.Charge(pc, n, restart)
 }
 
 // repin forgets the loads of a first lowering that is lowered again with

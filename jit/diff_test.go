@@ -267,6 +267,13 @@ func genProgram(s *byteSource, few bool) isa.Program {
 			t := len(items) + 1 + s.intn(6)
 			if s.intn(8) == 0 {
 				t = len(items) - s.intn(6) // a loop; the budget bounds it
+				if op != isa.JumpJA && s.intn(2) == 0 {
+					// a counted loop: "add iv, step; if iv < n" (unrolled
+					// with one test per group)
+					ins.Opcode = uint8(cls) | uint8([]isa.JumpOp{isa.JumpJLT, isa.JumpJLE}[s.intn(2)]) | ins.Opcode&uint8(isa.SrcX)
+					ins.Dst = pick(scalar)
+					add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUAdd), Dst: ins.Dst, Imm: int64(1 + s.intn(4))})
+				}
 			}
 			items = append(items, genItem{ins: ins, target: t})
 		case k < 18:
@@ -464,6 +471,7 @@ func TestDiff(t *testing.T) {
 	r := rand.New(rand.NewSource(1))
 	loaded := 0
 	var cov pinCoverage
+	var ucov unrollCoverage
 	for i := 0; i < n; i++ {
 		s := &byteSource{r: r}
 		few := i%3 == 2
@@ -480,6 +488,7 @@ func TestDiff(t *testing.T) {
 			if few {
 				cov.add(t, p, order, v, err)
 			}
+			ucov.add(p, order, v, err)
 		}
 		if why != "" {
 			t.Fatalf("program %d (%v) disagrees:\n%s\n%s", i, order, why, listing(p))
@@ -490,6 +499,44 @@ func TestDiff(t *testing.T) {
 	}
 	t.Logf("%d of %d programs loaded and agree", loaded, n)
 	cov.check(t)
+	ucov.check(t)
+}
+
+// unrollCoverage counts the generated programs whose amd64 code (the
+// variant their run used) unrolls loops, by what else they do.
+type unrollCoverage struct {
+	loops, counted, blocks int // programs unrolling a loop, a counted one, one of several blocks
+	yield, budget, fault   int // ... run with yields, ending out of budget, with a fault
+}
+
+func (c *unrollCoverage) add(p isa.Program, order binary.ByteOrder, v diffVariant, runErr error) {
+	vp, err := vm.Load(p, &vm.Options{Helpers: diffHelpers(), Order: order})
+	if err != nil {
+		return
+	}
+	loops, counted, blocks := jit.AMD64Unrolls(vp, !v.readOnly)
+	if loops <= 0 {
+		return
+	}
+	var ve *vm.Error
+	errors.As(runErr, &ve)
+	for k, on := range map[*int]bool{&c.loops: true, &c.counted: counted > 0, &c.blocks: blocks > 0, &c.yield: v.yield != 0,
+		&c.budget: ve != nil && ve.Kind == vm.KindBudget, &c.fault: ve != nil && ve.Kind == vm.KindFault} {
+		if on {
+			*k++
+		}
+	}
+}
+
+// check fails unless unrolled loops were seen with each.
+func (c *unrollCoverage) check(t *testing.T) {
+	t.Logf("unrolling: %+v", *c)
+	for name, k := range map[string]int{"any loop": c.loops, "a counted loop": c.counted, "a loop of several blocks": c.blocks,
+		"yields": c.yield, "budget exhaustion": c.budget, "a fault": c.fault} {
+		if k == 0 {
+			t.Errorf("no generated program unrolls %s", name)
+		}
+	}
 }
 
 // FuzzDiff checks that the interpreter and the JIT agree on programs

@@ -52,6 +52,11 @@ type code struct {
 	folds      int // accesses folded with the host base (hostbase.go)
 	// dups[pc]: the ja at pc is a copy of the block at dups[pc] (layout.go).
 	dups map[int]int
+	// unrolled[pc]: the loop with header pc is unrolled (unrolls[pc]),
+	// and the original block's code starts at that offset, after the
+	// group (unroll.go).
+	unrolled map[int]int
+	unrolls  map[int]*unroll
 }
 
 // lowerer walks one program and drives a backend.
@@ -95,6 +100,8 @@ type lowerer struct {
 	// dups[pc]: the ja at pc is replaced by a copy of the block at
 	// dups[pc] (layout.go).
 	dups map[int]int
+	// unrolls[pc]: the loop whose header is pc is unrolled (unroll.go).
+	unrolls map[int]*unroll
 }
 
 // adjust is what an edge into a block does to the budget: refund what
@@ -432,7 +439,7 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 			leader[pc+1] = true // resumes after an exit to Go
 		}
 	}
-	c := &code{pcOff: make([]int, n+1), callOff: make([]int, n+1), block: make([]int, n+1)}
+	c := &code{pcOff: make([]int, n+1), callOff: make([]int, n+1), block: make([]int, n+1), unrolled: map[int]int{}}
 	for pc := 0; pc < n; {
 		if !leader[pc] || p.IsContinuation(pc) {
 			pc++
@@ -479,6 +486,7 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 	}
 	l.findFolds(c.block) // after slowPC: no folds in groups' spans
 	l.findDups(c)        // after slowPC: no copies in groups' spans
+	l.findUnrolls(c)
 	// Targets of backward jumps (loop headers, and blocks clang places
 	// before their loop's header), for an Aligner; a tail copy's jump
 	// leaves from the ja it replaces.
@@ -516,6 +524,11 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 		}
 		be.Bind(l.labels[pc])
 		c.pcOff[pc] = be.Offset()
+		if u := l.unrolls[pc]; u != nil {
+			if err := l.emitUnrolled(c, u); err != nil {
+				return nil, err
+			}
+		}
 		if c.chain.charge[pc] > 0 {
 			restart := l.labels[pc]
 			if s, ok := l.slowPC[pc]; ok && l.leader[pc] == nil {
@@ -665,7 +678,7 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 		c.cache = cu.usesCache()
 	}
 	c.wcRegions, c.helperNext, c.localRet = l.wcRegions, l.helperNext, l.localRet
-	c.proven, c.movable, c.dups = l.proven, !l.ambiguous, l.dups
+	c.proven, c.movable, c.dups, c.unrolls = l.proven, !l.ambiguous, l.dups, l.unrolls
 	if l.ambiguous {
 		c.wcRegions = 0 // no writable variant
 	}

@@ -46,3 +46,23 @@ func AMD64Folds(p *vm.Program) int {
 	}
 	return c.folds
 }
+
+// AMD64Unrolls returns the loops the amd64 lowering of p (its writable
+// variant if writable) unrolls, those of them counted, and those of
+// several blocks, or -1s if it fails.
+func AMD64Unrolls(p *vm.Program, writable bool) (loops, counted, blocks int) {
+	c, err := generateVariant(p, "amd64", nil, p.Facts(), writable)
+	if err != nil {
+		return -1, -1, -1
+	}
+	for _, u := range c.unrolls {
+		loops++
+		if u.counted {
+			counted++
+		}
+		if len(u.trace) > 1 {
+			blocks++
+		}
+	}
+	return loops, counted, blocks
+}
