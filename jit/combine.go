@@ -679,6 +679,17 @@ func (l *lowerer) baseHeld(c *combo) bool {
 	return true
 }
 
+// emitComboAt emits the combined load cb at its last pc, through the host
+// base when its first access was folded (folded reports that).
+func (l *lowerer) emitComboAt(cb *combo) (folded bool) {
+	if f := l.folds[cb.first]; f != nil {
+		l.emitCombo(cb, f.folded(cb.a))
+		return true
+	}
+	l.emitCombo(cb, cb.a)
+	return false
+}
+
 // emitCombo emits the combined load c at c.last: each part loaded (a, the
 // first one's access, may be folded), shifted to its position and ORed
 // into dst.

@@ -554,13 +554,8 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 			continue // the mov and the add: rA is dead after the access
 		}
 		if cb := l.combos[pc]; cb != nil {
-			if pc == cb.last {
-				if f = l.folds[cb.first]; f != nil {
-					c.folds++
-					l.emitCombo(cb, f.folded(cb.a))
-				} else {
-					l.emitCombo(cb, cb.a)
-				}
+			if pc == cb.last && l.emitComboAt(cb) {
+				c.folds++
 			}
 			continue
 		}

@@ -414,11 +414,7 @@ func (l *lowerer) emitIteration(c *code, b, end int) error {
 		}
 		if cb := l.combos[pc]; cb != nil {
 			if pc == cb.last {
-				if f = l.folds[cb.first]; f != nil {
-					l.be.Load(f.folded(cb.a), cb.dst, false)
-				} else {
-					l.be.Load(cb.a, cb.dst, false)
-				}
+				l.emitComboAt(cb)
 			}
 			continue
 		}
