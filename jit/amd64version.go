@@ -104,18 +104,23 @@ func (b *amd64Backend) VersionGuard(g VersionGuard, pass, free Label) {
 		default:
 			a.Lea(x.RAX, x.M(b.read(r.Inv, x.RAX), int32(r.Lo)))
 		}
+		if r.Step != 0 {
+			a.IMulRRI(true, x.RDX, x.RCX, int32(r.Step)) // Step*P
+		}
 		if r.Step < 0 {
-			a.IMulRRI(true, x.RDX, x.RCX, int32(r.Step))
 			a.ALURR(x.ADD, true, x.RAX, x.RDX)
 		}
-		// Its offset in the region, then the end's, at most the length
-		// with the permissions (unsigned: below the region fails too).
+		// Its offset in the region, then the end's (+ |Step|*P + Hi - Lo),
+		// at most the length with the permissions (unsigned: below the
+		// region fails too). No cache word is pinned in rdx.
 		b.cacheOp(x.SUB, x.RAX, specWord(r.Spec, csBase))
 		b.cacheOp(x.CMP, x.RAX, specWord(r.Spec, csLenR+dir))
 		b.jcc(x.CondA, fail)
-		if r.Step > 0 {
-			a.IMulRRI(true, x.RDX, x.RCX, int32(r.Step))
+		switch {
+		case r.Step > 0:
 			a.ALURR(x.ADD, true, x.RAX, x.RDX)
+		case r.Step < 0:
+			a.ALURR(x.SUB, true, x.RAX, x.RDX)
 		}
 		if d := r.Hi - r.Lo; d != 0 {
 			a.ALURI(x.ADD, true, x.RAX, int32(d))

@@ -52,6 +52,8 @@ type code struct {
 	folds      int // accesses folded with the host base (hostbase.go)
 	// dups[pc]: the ja at pc is a copy of the block at dups[pc] (layout.go).
 	dups map[int]int
+	// versions: the loops with versioned copies, by header (version.go).
+	versions []*loopVersion
 }
 
 // lowerer walks one program and drives a backend.
@@ -697,6 +699,11 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 	}
 	c.wcRegions, c.helperNext, c.localRet = l.wcRegions, l.helperNext, l.localRet
 	c.proven, c.movable, c.dups = l.proven, !l.ambiguous, l.dups
+	for pc := range n {
+		if v := l.vers[pc]; v != nil {
+			c.versions = append(c.versions, v)
+		}
+	}
 	if l.ambiguous {
 		c.wcRegions = 0 // no writable variant
 	}

@@ -37,8 +37,9 @@ import (
 // code after the loop. It charges, refunds and exits like the original
 // (its blocks' charges resume at the original's, its Checked accesses
 // share the original's fault stubs), and its accesses that are not
-// Versioned are Checked (no groups). Loops with calls, exits to Go,
-// atomics, tail copies or combined loads are not versioned.
+// Versioned are Checked (no groups); its tail copies (layout.go) too.
+// Loops with calls, exits to Go, atomics or combined loads are not
+// versioned.
 
 // Versioner is implemented by backends that lower Versioned accesses and
 // loop guards.
@@ -85,12 +86,13 @@ type VersionRange struct {
 
 // loopVersion is a loop with a versioned copy.
 type loopVersion struct {
-	head, end int   // pcs of the header and of the last instruction
-	guard     Label // the guard: l.labels[head] outside the loop
-	real      Label // the header's own label
-	copyHead  Label // the header of the copy that checks the budget
-	freeHead  Label // the header of the copy whose charges cannot fail
-	free      bool  // emitting the latter
+	head, end int     // pcs of the header and of the last instruction
+	guard     Label   // the guard: l.labels[head] outside the loop
+	real      Label   // the header's own label
+	copyHead  Label   // the header of the copy that checks the budget
+	freeHead  Label   // the header of the copy whose charges cannot fail
+	free      bool    // emitting the latter
+	orig      []Label // while emitting a copy: the original's labels
 	g         VersionGuard
 	acc       map[int]Spec // accesses Versioned in the copy
 }
@@ -175,9 +177,6 @@ func (l *lowerer) analyzeLoop(c *code, h, end int) *loopVersion {
 		}
 		ins := p[q]
 		if !versionable(ins) || l.inCombo[q] || l.combos[q] != nil {
-			return nil
-		}
-		if _, ok := l.dups[q]; ok {
 			return nil
 		}
 		if last, ok := l.last[q]; ok && last > end {
@@ -536,6 +535,15 @@ func (l *lowerer) emitGuard(v *loopVersion) {
 	l.labels[v.head] = v.real
 }
 
+// origLabel returns the label of pc in the original code: a loop's copy
+// relabels its pcs.
+func (l *lowerer) origLabel(pc int) Label {
+	if v := l.verCopy; v != nil && pc >= v.head && pc <= v.end {
+		return v.orig[pc-v.head]
+	}
+	return l.labels[pc]
+}
+
 // freeTarget reports whether an edge to pc t, emitted now, charges
 // without checks: it stays in a copy whose charges cannot fail.
 func (l *lowerer) freeTarget(t int) bool {
@@ -588,9 +596,9 @@ func (l *lowerer) emitLoopCopy(c *code, v *loopVersion, free bool) error {
 			}
 		}
 		l.labels[v.head] = v.guard
-		l.verCopy, l.slow, v.free = nil, false, false
+		l.verCopy, l.slow, v.free, v.orig = nil, false, false, nil
 	}()
-	l.verCopy, l.slow, v.free = v, true, free
+	l.verCopy, l.slow, v.free, v.orig = v, true, free, orig
 	skip := -1
 	for pc := v.head; pc <= v.end; pc++ {
 		if p.IsContinuation(pc) {
@@ -609,7 +617,7 @@ func (l *lowerer) emitLoopCopy(c *code, v *loopVersion, free bool) error {
 		if k := c.chain.charge[pc]; k > 0 && free {
 			be.(Versioner).ChargeFree(k)
 		} else if k > 0 {
-			restart := orig[pc-v.head]
+			restart := l.origLabel(pc)
 			if s, ok := l.slowPC[pc]; ok && l.leader[pc] == nil {
 				restart = s
 			}
@@ -619,6 +627,15 @@ func (l *lowerer) emitLoopCopy(c *code, v *loopVersion, free bool) error {
 			continue
 		}
 		if f := l.folds[pc]; f != nil && pc != f.pc {
+			continue
+		}
+		if t, ok := l.dups[pc]; ok {
+			if a, ok := l.adjJump[pc]; ok {
+				l.emitAdjust(a)
+			}
+			if err := l.emitCopy(c, t); err != nil {
+				return err
+			}
 			continue
 		}
 		pair, err := l.emitBody(c, pc)
