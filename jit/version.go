@@ -102,7 +102,7 @@ const maxVersionSlots = 64
 
 // maxVersionConst bounds constants in ranges, steps and adjustments, so
 // every value the guard computes fits its instructions' immediates.
-const maxVersionConst = 1 << 29
+const maxVersionConst = 1 << 28
 
 // versionLoops enables loop versioning (tests compare without it).
 var versionLoops = true
