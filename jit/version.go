@@ -110,7 +110,9 @@ var versionLoops = true
 // findVersions finds the loops to version and relabels their headers.
 func (l *lowerer) findVersions(c *code) {
 	l.vers, l.verAfter = map[int]*loopVersion{}, map[int]*loopVersion{}
-	if _, ok := l.be.(Versioner); !ok || !versionLoops {
+	if _, ok := l.be.(Versioner); !ok || !versionLoops || l.cfg.Blind {
+		// Blinding: the guard's immediates (limits, offsets, steps)
+		// would be the program's constants in the clear.
 		return
 	}
 	_, header := loops(l.p, c.block)

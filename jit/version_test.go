@@ -302,6 +302,13 @@ exit`,
 		if got := versionSummary(c); got != "" {
 			t.Errorf("%s\nversioned: %s", src, got)
 		}
+	} // Blinding: the guard would hold the program's constants.
+	c, err := lower(&amd64Backend{}, mustAssemble(t, sortSrc), nil, Config{StackSize: 512, MaxCallDepth: 8, Blind: true, Key: randKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := versionSummary(c); got != "" {
+		t.Errorf("blinded sort versioned: %s", got)
 	}
 }
 
