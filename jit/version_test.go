@@ -302,7 +302,8 @@ exit`,
 		if got := versionSummary(c); got != "" {
 			t.Errorf("%s\nversioned: %s", src, got)
 		}
-	} // Blinding: the guard would hold the program's constants.
+	}
+	// Blinding: the guard would hold the program's constants.
 	c, err := lower(&amd64Backend{}, mustAssemble(t, sortSrc), nil, Config{StackSize: 512, MaxCallDepth: 8, Blind: true, Key: randKey})
 	if err != nil {
 		t.Fatal(err)
