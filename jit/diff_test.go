@@ -320,10 +320,15 @@ func genProgram(s *byteSource, few bool) isa.Program {
 func genLoop(s *byteSource, items *[]genItem, scalar, anyReg []uint8) {
 	add := func(ins isa.Instruction) { *items = append(*items, genItem{ins: ins, target: -1}) }
 	pick := func(rs []uint8) uint8 { return rs[s.intn(len(rs))] }
-	c, ptr := pick(scalar), pick(scalar)
-	for ptr == c {
-		ptr = pick(scalar)
+	// Three distinct registers (no retries: an exhausted fuzzer input
+	// gives the same choice forever).
+	i := s.intn(len(scalar))
+	j := (i + 1 + s.intn(len(scalar)-1)) % len(scalar)
+	k := (j + 1 + s.intn(len(scalar)-2)) % len(scalar)
+	if k == i {
+		k = (k + 1) % len(scalar)
 	}
+	c, ptr, d := scalar[i], scalar[j], scalar[k]
 	alu := func(op isa.ALUOp, d uint8, imm int64) isa.Instruction {
 		return isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(op), Dst: d, Imm: imm}
 	}
@@ -358,10 +363,6 @@ func genLoop(s *byteSource, items *[]genItem, scalar, anyReg []uint8) {
 	head := len(*items)
 	size := []isa.Size{isa.SizeB, isa.SizeH, isa.SizeW, isa.SizeDW}[s.intn(4)]
 	off := int16(s.intn(16)) - 8
-	d := pick(scalar)
-	for d == c || d == ptr {
-		d = pick(scalar)
-	}
 	exit := -1
 	switch s.intn(3) {
 	case 0:
