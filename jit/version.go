@@ -11,8 +11,9 @@ import (
 // "add r, imm" in the loop) plus loop-invariant registers and constants,
 // and whose trip count a counter bounds (an induction variable compared
 // with an invariant register or a constant at a test every iteration
-// passes), gets a second copy in which those accesses are Versioned (no
-// checks). A guard on the edges entering the loop computes, from the
+// passes), gets a copy in which those accesses are Versioned (no
+// checks), and another whose budget charges cannot fail either (see
+// doc.go). A guard on the edges entering the loop computes, from the
 // registers at entry, a range of addresses that holds every address those
 // accesses can touch over the bounded iterations, and checks it once
 // against the speculated region (bounds and permissions); it enters the
@@ -32,9 +33,9 @@ import (
 // count-down of jgt/jge through 0, a limit at or above 2^63) or P >= 2^31,
 // which bounds every product in the range computation.
 //
-// The copy follows the original loop in the code: the original's
-// fall-through out of the loop jumps over it, the copy's falls into the
-// code after the loop. It charges, refunds and exits like the original
+// The copies follow the original loop in the code: the original's
+// fall-through out of the loop jumps over them, the last one's falls into
+// the code after the loop. Each charges, refunds and exits like the original
 // (its blocks' charges resume at the original's, its Checked accesses
 // share the original's fault stubs), and its accesses that are not
 // Versioned are Checked (no groups); its tail copies (layout.go) too.
@@ -116,6 +117,12 @@ func (l *lowerer) findVersions(c *code) {
 		return
 	}
 	_, header := loops(l.p, c.block)
+	from := make([][]int, len(l.p))
+	for q := range l.p {
+		if t, ok := l.target(q); ok && !l.p.IsContinuation(q) {
+			from[t] = append(from[t], q)
+		}
+	}
 	for h := 1; h < len(l.p); h++ {
 		if header == nil || !header[h] {
 			continue
@@ -125,7 +132,7 @@ func (l *lowerer) findVersions(c *code) {
 		var v *loopVersion
 		for end := min(len(l.p), h+maxVersionSlots) - 1; end >= h && v == nil; end-- {
 			if t, ok := l.target(end); ok && t == h && !l.p.IsContinuation(end) && l.p[end].Opcode != isa.OpCall {
-				v = l.analyzeLoop(c, h, end)
+				v = l.analyzeLoop(c, h, end, from)
 			}
 		}
 		if v != nil && l.verAfter[v.end+1] == nil {
@@ -141,19 +148,15 @@ type bitset = uint64
 
 // analyzeLoop returns the versioning of the loop from header h to the
 // jump back at end, or nil.
-func (l *lowerer) analyzeLoop(c *code, h, end int) *loopVersion {
-	p, n := l.p, len(l.p)
+// from[t] lists the jumps and calls to t.
+func (l *lowerer) analyzeLoop(c *code, h, end int, from [][]int) *loopVersion {
+	p := l.p
 	in := func(pc int) bool { return pc >= h && pc <= end }
-	for q := 0; q < n; q++ {
-		if p.IsContinuation(q) {
-			continue
-		}
-		t, ok := l.target(q)
-		if !ok || in(q) {
-			continue
-		}
-		if in(t) && (t != h || p[q].Opcode == isa.OpCall) {
-			return nil // another way in, or a function's entry
+	for t := h; t <= end; t++ {
+		for _, q := range from[t] {
+			if !in(q) && (t != h || p[q].Opcode == isa.OpCall) {
+				return nil // another way in, or a function's entry
+			}
 		}
 	}
 	// The iteration's DAG: forward edges in the loop; back edges only to h.
