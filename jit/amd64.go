@@ -60,7 +60,7 @@ const (
 
 // amd64Frame is the size of the trampoline's locals (enter_amd64.s), which
 // native code sees at [rsp+8] up.
-const amd64Frame = 592
+const amd64Frame = 608
 
 var _ [amd64Frame + 8 - fCache - 8*cacheLen]struct{} // the cache fits
 
@@ -672,6 +672,9 @@ func (b *amd64Backend) LoadImm64(dst uint8, v uint64, key int64) {
 func (b *amd64Backend) addr(ac Access, atomic bool) x.Mem {
 	b.raxBase = false
 	a := &b.a
+	if ac.Mode == Versioned {
+		return b.versioned(ac)
+	}
 	if ac.Mode == Frame {
 		a.Load(x.RAX, fm(fHostFP), 8, false)
 		return x.M(x.RAX, int32(ac.Off))

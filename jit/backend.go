@@ -58,6 +58,10 @@ const (
 	// GroupedFast: a member of a group whose check jumped elsewhere when it
 	// failed (GroupJumper), so the saved host base is valid here.
 	GroupedFast
+	// Versioned: an access in the versioned copy of a loop (Versioner),
+	// whose guard proved it inside the region of Access.Spec, with its
+	// permissions: host = addr + that region's delta, no checks.
+	Versioned
 )
 
 // Group is a set of accesses in one basic block through the same base

@@ -195,6 +195,8 @@ func genProgram(s *byteSource, few bool) isa.Program {
 			default:
 				add(isa.Instruction{Opcode: uint8(isa.ClassSTX) | uint8(isa.ModeMEM) | uint8(size), Dst: a, Src: pick(anyReg), Offset: off})
 			}
+		case k < 13 && s.intn(6) == 0: // a counted loop over memory
+			genLoop(s, &items, scalar, anyReg)
 		case k < 13: // memory
 			size := []isa.Size{isa.SizeB, isa.SizeH, isa.SizeW, isa.SizeDW}[s.intn(4)]
 			base := []uint8{6, 6, 6, 6, 7, 7, 10, 10, 10, 6}[s.intn(10)]
@@ -327,6 +329,78 @@ func genProgram(s *byteSource, few bool) isa.Program {
 		p = p.Append(ins)
 	}
 	return p
+}
+
+// genLoop appends a counted loop: a pointer into the input, the stack
+// or nowhere, moved by a constant each iteration, accessed through, and
+// a counter tested against a constant (some counts wrap around, some
+// walk off the memory, some exit early): the loops the amd64 backend
+// versions (jit/version.go).
+func genLoop(s *byteSource, items *[]genItem, scalar, anyReg []uint8) {
+	add := func(ins isa.Instruction) { *items = append(*items, genItem{ins: ins, target: -1}) }
+	pick := func(rs []uint8) uint8 { return rs[s.intn(len(rs))] }
+	// Three distinct registers (no retries: an exhausted fuzzer input
+	// gives the same choice forever).
+	i := s.intn(len(scalar))
+	j := (i + 1 + s.intn(len(scalar)-1)) % len(scalar)
+	k := (j + 1 + s.intn(len(scalar)-2)) % len(scalar)
+	if k == i {
+		k = (k + 1) % len(scalar)
+	}
+	c, ptr, d := scalar[i], scalar[j], scalar[k]
+	alu := func(op isa.ALUOp, d uint8, imm int64) isa.Instruction {
+		return isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(op), Dst: d, Imm: imm}
+	}
+	base := []uint8{6, 6, 7, 10, 0}[s.intn(5)]
+	add(isa.Instruction{Opcode: uint8(isa.ClassALU64) | uint8(isa.ALUMov) | uint8(isa.SrcX), Dst: ptr, Src: base})
+	start := int64(s.intn(genMemSize+8)) - 4
+	if base == 7 || base == 10 {
+		start = -int64(s.intn(520))
+	}
+	add(alu(isa.ALUAdd, ptr, start))
+	n := int64(s.intn(12))
+	if s.intn(8) == 0 {
+		n = s.imm()
+	}
+	step := []int64{1, 2, 4, 8, -1, -4, 0}[s.intn(7)]
+	var test isa.Instruction
+	var cstep int64
+	switch s.intn(4) {
+	case 0: // count down to 0 (0 wraps around)
+		add(alu(isa.ALUMov, c, n))
+		cstep = -1
+		test = isa.Instruction{Opcode: uint8(isa.ClassJMP) | uint8(isa.JumpJNE), Dst: c}
+	case 1: // count up to n
+		add(alu(isa.ALUMov, c, int64(s.intn(3))))
+		cstep = int64(1 + s.intn(2))
+		test = isa.Instruction{Opcode: uint8(isa.ClassJMP) | uint8([]isa.JumpOp{isa.JumpJLT, isa.JumpJLE, isa.JumpJNE}[s.intn(3)]), Dst: c, Imm: n}
+	default: // count down to a limit
+		add(alu(isa.ALUMov, c, n))
+		cstep = -1
+		test = isa.Instruction{Opcode: uint8(isa.ClassJMP) | uint8([]isa.JumpOp{isa.JumpJGT, isa.JumpJGE}[s.intn(2)]), Dst: c, Imm: int64(s.intn(3))}
+	}
+	head := len(*items)
+	size := []isa.Size{isa.SizeB, isa.SizeH, isa.SizeW, isa.SizeDW}[s.intn(4)]
+	off := int16(s.intn(16)) - 8
+	exit := -1
+	switch s.intn(3) {
+	case 0:
+		add(isa.Instruction{Opcode: uint8(isa.ClassLDX) | uint8(isa.ModeMEM) | uint8(size), Dst: d, Src: ptr, Offset: off})
+		if s.intn(2) == 0 { // an early exit on the data
+			exit = len(*items)
+			*items = append(*items, genItem{ins: isa.Instruction{Opcode: uint8(isa.ClassJMP) | uint8(isa.JumpJSET), Dst: d, Imm: int64(1 << s.intn(8))}})
+		}
+	case 1:
+		add(isa.Instruction{Opcode: uint8(isa.ClassST) | uint8(isa.ModeMEM) | uint8(size), Dst: ptr, Offset: off, Imm: s.imm()})
+	default:
+		add(isa.Instruction{Opcode: uint8(isa.ClassSTX) | uint8(isa.ModeMEM) | uint8(size), Dst: ptr, Src: pick(anyReg), Offset: off})
+	}
+	add(alu(isa.ALUAdd, ptr, step))
+	add(alu(isa.ALUAdd, c, cstep))
+	*items = append(*items, genItem{ins: test, target: head})
+	if exit >= 0 {
+		(*items)[exit].target = len(*items)
+	}
 }
 
 func genMem(s *byteSource) []byte {

@@ -198,6 +198,31 @@
 // code that runs callbacks (compiled without them) has none. arm64 does
 // not fold.
 //
+// # Loop versioning
+//
+// Checks that the verifier cannot drop (it would need a relation between
+// a pointer, a base and a counter) are hoisted out of innermost loops
+// (version.go; amd64, Versioner): when every checked access of a loop
+// goes through an induction variable (one "add r, imm" in the loop) plus
+// an invariant register and a constant, and a counter compared with an
+// invariant at a test every iteration passes bounds the trip count, a
+// guard on the edges entering the loop computes that bound P exactly from
+// the registers (failing where the counter could wrap around or P >=
+// 2^31) and checks the range of addresses each base covers over those
+// iterations against its speculated region, bounds and permissions, once.
+// It then enters a copy of the loop whose accesses are Versioned (host =
+// address + the region's delta, a cache word), else the original loop,
+// which faults exactly. The copy charges, refunds and exits as the
+// original; when the budget counter also holds (P+1) times the loop's
+// length (plus what a chain charges ahead), a second copy charges without
+// the compare and branch: no charge there can fail, so the counter ends
+// as the checked charges would leave it. Budget exits from a copy resume
+// in the original, its faults share the original's stubs, and copies hold
+// no resume points for helpers or callbacks (no calls, Go exits or
+// atomics in versioned loops). The copies follow the original loop, the
+// free one last, falling into the code after the loop. sort's inner loop
+// runs about 25% faster: the charge's branch was as costly as the check.
+//
 // # Loop alignment
 //
 // An Aligner backend (amd64) starts the targets of backward jumps on a

@@ -96,8 +96,10 @@ func (l *lowerer) copyable(c *code, t int) bool {
 
 // emitCopy emits a copy of the block at t (see findDups).
 func (l *lowerer) emitCopy(c *code, t int) error {
-	if k := c.chain.charge[t]; k > 0 {
-		l.be.Charge(t, k, l.labels[t]) // a failed charge resumes at the original
+	if k := c.chain.charge[t]; k > 0 && l.freeTarget(t) {
+		l.be.(Versioner).ChargeFree(k) // in a loop's copy (version.go)
+	} else if k > 0 {
+		l.be.Charge(t, k, l.origLabel(t)) // a failed charge resumes at the original
 	}
 	q, last := t, t
 	for k := c.block[t]; k > 0; k-- {

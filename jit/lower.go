@@ -57,6 +57,8 @@ type code struct {
 	// group (unroll.go).
 	unrolled map[int]int
 	unrolls  map[int]*unroll
+	// versions: the loops with versioned copies, by header (version.go).
+	versions []*loopVersion
 }
 
 // lowerer walks one program and drives a backend.
@@ -102,6 +104,12 @@ type lowerer struct {
 	dups map[int]int
 	// unrolls[pc]: the loop whose header is pc is unrolled (unroll.go).
 	unrolls map[int]*unroll
+	// Loop versioning (version.go): vers[pc] is the loop whose header is
+	// pc, verAfter[pc] the loop whose last instruction precedes pc;
+	// verCopy is the loop whose copy is being emitted.
+	vers     map[int]*loopVersion
+	verAfter map[int]*loopVersion
+	verCopy  *loopVersion
 }
 
 // adjust is what an edge into a block does to the budget: refund what
@@ -112,19 +120,30 @@ type adjust struct {
 	target         int
 }
 
-// tramp is a taken edge that adjusts the budget, then jumps to its target.
+// tramp is a taken edge that adjusts the budget, then jumps to dest, the
+// label of its target where the jump was emitted (a loop's copy has its
+// own labels, version.go).
 type tramp struct {
 	l Label
 	adjust
+	dest Label
+	free bool // its charge cannot fail (version.go)
 }
 
 // emitAdjust emits a's refund and side-entry charge. A failed charge exits
 // with ExitBudget at a.target and resumes at the charge.
 func (l *lowerer) emitAdjust(a adjust) {
+	l.adjustBudget(a, l.freeTarget(a.target))
+}
+
+// adjustBudget is emitAdjust; free: the charge cannot fail (version.go).
+func (l *lowerer) adjustBudget(a adjust, free bool) {
 	if a.refund > 0 {
 		l.be.Refund(a.refund)
 	}
-	if a.charge > 0 {
+	if a.charge > 0 && free {
+		l.be.(Versioner).ChargeFree(a.charge)
+	} else if a.charge > 0 {
 		r := l.be.NewLabel()
 		l.be.Bind(r)
 		l.be.Charge(a.target, a.charge, r)
@@ -487,6 +506,7 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 	l.findFolds(c.block) // after slowPC: no folds in groups' spans
 	l.findDups(c)        // after slowPC: no copies in groups' spans
 	l.findUnrolls(c)
+	l.findVersions(c) // after dups, combinations and groups
 	// Targets of backward jumps (loop headers, and blocks clang places
 	// before their loop's header), for an Aligner; a tail copy's jump
 	// leaves from the ja it replaces.
@@ -511,6 +531,11 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 	var fused []int // pcs of fused pairs' second instructions
 	skip := -1      // the second instruction of a fused pair
 	for pc := 0; pc < n; pc++ {
+		if v := l.verAfter[pc]; v != nil {
+			if err := l.emitVersion(c, v); err != nil {
+				return nil, err
+			}
+		}
 		if p.IsContinuation(pc) {
 			c.pcOff[pc] = -1
 			continue
@@ -518,6 +543,9 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 		if a, ok := l.adjFall[pc]; ok {
 			be.Bind(l.fallIn[pc])
 			l.emitAdjust(a)
+		}
+		if v := l.vers[pc]; v != nil {
+			l.emitGuard(v)
 		}
 		if align && back[pc] {
 			al.AlignLoop() // after the fall-through's adjustment: jumps come to the label
@@ -581,6 +609,11 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 			fused = append(fused, skip)
 		}
 	}
+	if v := l.verAfter[n]; v != nil {
+		if err := l.emitVersion(c, v); err != nil {
+			return nil, err
+		}
+	}
 	// Falling off the end.
 	be.Bind(l.labels[n])
 	c.pcOff[n] = be.Offset()
@@ -633,8 +666,8 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 	l.slow = false
 	for _, t := range l.tramps {
 		be.Bind(t.l)
-		l.emitAdjust(t.adjust)
-		be.Jump(l.labels[t.target])
+		l.adjustBudget(t.adjust, t.free)
+		be.Jump(t.dest)
 	}
 	// A callback into the second instruction of a fused pair runs it alone.
 	for _, pc := range fused {
@@ -674,6 +707,11 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 	}
 	c.wcRegions, c.helperNext, c.localRet = l.wcRegions, l.helperNext, l.localRet
 	c.proven, c.movable, c.dups, c.unrolls = l.proven, !l.ambiguous, l.dups, l.unrolls
+	for pc := range n {
+		if v := l.vers[pc]; v != nil {
+			c.versions = append(c.versions, v)
+		}
+	}
 	if l.ambiguous {
 		c.wcRegions = 0 // no writable variant
 	}
@@ -1002,6 +1040,9 @@ func (l *lowerer) access(pc int, base uint8, off int16, size int, write, atomic 
 		}
 		a.Mode = WriteChecked
 		a.Fault = l.faultLabel(pc)
+	case l.verCopy != nil && l.verCopy.acc[pc] != SpecNone && !atomic:
+		a.Mode = Versioned // the loop's guard proved it (version.go)
+		a.Spec = l.verCopy.acc[pc]
 	case l.groups[pc] != nil && l.jumper && !l.slow:
 		a.Mode = GroupedFast
 	case l.groups[pc] != nil && !l.slow:
@@ -1325,7 +1366,7 @@ func (l *lowerer) insn(pc int) error {
 			to := l.labels[t]
 			if a, ok := l.adjJump[pc]; ok {
 				to = be.NewLabel()
-				l.tramps = append(l.tramps, tramp{to, a})
+				l.tramps = append(l.tramps, tramp{to, a, l.labels[t], l.freeTarget(t)})
 			}
 			be.Branch(ins.JumpOp(), w, ins.Dst, l.blind(src), to)
 		}

@@ -100,7 +100,8 @@ const (
 	cSpec     = 5 // cSpec+(sp-1)*cSpecLen: the cache of Spec sp
 	cSpecLen  = csLim + 3*limSizes
 	cHost     = cSpec + 2*cSpecLen // cHost+id-2: r1 at entry + delta of regions 2 (input), 3 (context)
-	cacheLen  = cHost + 2
+	cVDelta   = cHost + 2          // cVDelta+sp-1: data - id<<32 of the region of Spec sp (Versioned accesses)
+	cacheLen  = cVDelta + 2
 	csBase    = 0 // id<<32
 	csData    = 1 // host address of the region's data
 	csLenR    = 2 // length if readable, else 0 (capped at 4 GiB: offsets are 32 bits)
@@ -164,6 +165,7 @@ func fillCache(st *state, m *vm.Memory) {
 			lw = n
 		}
 		s[csLenR], s[csLenW], s[csLenRW] = lr, lw, min(lr, lw)
+		c[cVDelta+sp] = s[csData] - s[csBase]
 		for d := range 3 {
 			for k := range limSizes {
 				s[csLim+d*limSizes+k] = lim(s[csLenR+d], 1<<k)
