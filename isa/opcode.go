@@ -81,6 +81,47 @@ const (
 	JumpJSLE JumpOp = 0xd0
 )
 
+// negations pairs each comparison with the one taken exactly when it is not.
+var negations = map[JumpOp]JumpOp{
+	JumpJEQ: JumpJNE, JumpJNE: JumpJEQ,
+	JumpJGT: JumpJLE, JumpJLE: JumpJGT,
+	JumpJGE: JumpJLT, JumpJLT: JumpJGE,
+	JumpJSGT: JumpJSLE, JumpJSLE: JumpJSGT,
+	JumpJSGE: JumpJSLT, JumpJSLT: JumpJSGE,
+}
+
+// Negate returns the comparison taken exactly when op is not; ok is false
+// for JSET, whose negation is no jump operation, and for ops that are not
+// comparisons.
+func (op JumpOp) Negate() (n JumpOp, ok bool) {
+	n, ok = negations[op]
+	return n, ok
+}
+
+// Swap returns the comparison of the operands in the other order: a op b
+// is b op.Swap() a. Ops that do not care about the order return op.
+func (op JumpOp) Swap() JumpOp {
+	switch op {
+	case JumpJGT:
+		return JumpJLT
+	case JumpJLT:
+		return JumpJGT
+	case JumpJGE:
+		return JumpJLE
+	case JumpJLE:
+		return JumpJGE
+	case JumpJSGT:
+		return JumpJSLT
+	case JumpJSLT:
+		return JumpJSGT
+	case JumpJSGE:
+		return JumpJSLE
+	case JumpJSLE:
+		return JumpJSGE
+	}
+	return op
+}
+
 // Mode is the mode of a load or store opcode (opcode & 0xe0).
 type Mode uint8
 

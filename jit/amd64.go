@@ -421,7 +421,8 @@ func (b *amd64Backend) GuardCount(w Width, iv uint8, add int32, op isa.JumpOp, s
 	} else {
 		a.ALURR(x.CMP, w64, x.RAX, r)
 	}
-	b.jcc(amd64Conds[inverse[op]], fail)
+	n, _ := op.Negate() // JLT or JLE
+	b.jcc(amd64Conds[n], fail)
 }
 
 func (b *amd64Backend) Refund(n int) {

@@ -256,16 +256,6 @@ func (l *lowerer) counted(c *code, trace []int) (iv uint8, step int64, ok bool) 
 	return iv, step, adds == 1
 }
 
-// inverse maps a conditional jump to the one taken when it is not (JSET
-// has none).
-var inverse = map[isa.JumpOp]isa.JumpOp{
-	isa.JumpJEQ: isa.JumpJNE, isa.JumpJNE: isa.JumpJEQ,
-	isa.JumpJGT: isa.JumpJLE, isa.JumpJLE: isa.JumpJGT,
-	isa.JumpJGE: isa.JumpJLT, isa.JumpJLT: isa.JumpJGE,
-	isa.JumpJSGT: isa.JumpJSLE, isa.JumpJSLE: isa.JumpJSGT,
-	isa.JumpJSGE: isa.JumpJSLT, isa.JumpJSLT: isa.JumpJSGE,
-}
-
 // edgeStub is a stub of an unrolled copy's edge: refund, then jump.
 type edgeStub struct {
 	l, to  Label
@@ -378,7 +368,7 @@ func (l *lowerer) emitUnrolled(c *code, u *unroll) error {
 			default:
 				w, src := branch(last)
 				op := ins.JumpOp()
-				inv, ok := inverse[op]
+				inv, ok := op.Negate()
 				switch {
 				case fNext:
 					be.Branch(op, w, ins.Dst, src, taken)

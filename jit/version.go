@@ -272,7 +272,11 @@ func (l *lowerer) analyzeLoop(c *code, h, end int, from [][]int) *loopVersion {
 		op := ins.JumpOp()
 		switch {
 		case !in(t) && q+1 <= end: // taken exits: continue on the negation
-			op = negate(op)
+			n, ok := op.Negate()
+			if !ok {
+				continue
+			}
+			op = n
 		case in(t) && q == end: // falls out of the loop
 		default:
 			continue
@@ -281,7 +285,7 @@ func (l *lowerer) analyzeLoop(c *code, h, end int, from [][]int) *loopVersion {
 		if ins.Source() == isa.SrcX {
 			lim = Reg(ins.Src)
 			if _, ok := ivs[cr]; !ok || !invariant(ins.Src) {
-				cr, lim, op = ins.Src, Reg(ins.Dst), swapOp(op)
+				cr, lim, op = ins.Src, Reg(ins.Dst), op.Swap()
 			}
 			if !invariant(lim.Reg) {
 				continue
@@ -495,40 +499,6 @@ func symbolic[T any](p isa.Program, lead, a int, base uint8, ivs map[uint8]T, in
 	}
 	r := s[base]
 	return r, r.ok && (r.iv >= 0 || r.inv >= 0)
-}
-
-// negate returns the jump op taken exactly when op is not.
-func negate(op isa.JumpOp) isa.JumpOp {
-	switch op {
-	case isa.JumpJEQ:
-		return isa.JumpJNE
-	case isa.JumpJNE:
-		return isa.JumpJEQ
-	case isa.JumpJLT:
-		return isa.JumpJGE
-	case isa.JumpJGE:
-		return isa.JumpJLT
-	case isa.JumpJGT:
-		return isa.JumpJLE
-	case isa.JumpJLE:
-		return isa.JumpJGT
-	}
-	return isa.JumpJSET // no negation: never a test
-}
-
-// swapOp returns the op of "b op' a" for "a op b".
-func swapOp(op isa.JumpOp) isa.JumpOp {
-	switch op {
-	case isa.JumpJLT:
-		return isa.JumpJGT
-	case isa.JumpJGT:
-		return isa.JumpJLT
-	case isa.JumpJLE:
-		return isa.JumpJGE
-	case isa.JumpJGE:
-		return isa.JumpJLE
-	}
-	return op
 }
 
 // emitGuard emits the guard of v before its header; the header's label

@@ -9,30 +9,16 @@ import (
 // jsetFalse is the negation of JSET (a & b == 0), used internally.
 const jsetFalse isa.JumpOp = 0xff
 
+// negate is isa.JumpOp.Negate with JSET's negation, jsetFalse.
 func negate(op isa.JumpOp) isa.JumpOp {
 	switch op {
-	case isa.JumpJEQ:
-		return isa.JumpJNE
-	case isa.JumpJNE:
-		return isa.JumpJEQ
-	case isa.JumpJGT:
-		return isa.JumpJLE
-	case isa.JumpJLE:
-		return isa.JumpJGT
-	case isa.JumpJGE:
-		return isa.JumpJLT
-	case isa.JumpJLT:
-		return isa.JumpJGE
-	case isa.JumpJSGT:
-		return isa.JumpJSLE
-	case isa.JumpJSLE:
-		return isa.JumpJSGT
-	case isa.JumpJSGE:
-		return isa.JumpJSLT
-	case isa.JumpJSLT:
-		return isa.JumpJSGE
 	case isa.JumpJSET:
 		return jsetFalse
+	case jsetFalse:
+		return isa.JumpJSET
+	}
+	if n, ok := op.Negate(); ok {
+		return n
 	}
 	return isa.JumpJSET
 }
