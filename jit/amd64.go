@@ -710,10 +710,7 @@ func (b *amd64Backend) addr(ac Access, atomic bool) x.Mem {
 		base := b.read(ac.Base, x.RAX)
 		a.Lea(x.RAX, x.M(base, int32(ac.Off)))
 		b.cacheOp(x.SUB, x.RAX, specWord(ac.Spec, csBase))
-		dir := limR
-		if ac.Write {
-			dir = limW
-		}
+		dir := limDir(!ac.Write, ac.Write)
 		b.cacheOp(x.CMP, x.RAX, limWord(ac.Spec, dir, ac.Size))
 		b.jcc(x.CondAE, slow)
 		b.cacheOp(x.ADD, x.RAX, specWord(ac.Spec, csData))
@@ -805,13 +802,7 @@ func (b *amd64Backend) GroupCheckJump(g Group, fail Label) {
 // groupCheck emits the check of g, saving the base for rec.
 func (b *amd64Backend) groupCheck(g Group, fail Label, rec *groupRec) {
 	a := &b.a
-	dir := limR
-	switch {
-	case g.Read && g.Write:
-		dir = limRW
-	case g.Write:
-		dir = limW
-	}
+	dir := limDir(g.Read, g.Write)
 	if g.Spec != SpecNone {
 		// The guessed region first (see addr), else the full check below.
 		full, done := b.NewLabel(), b.NewLabel()

@@ -86,13 +86,7 @@ func (b *amd64Backend) VersionGuard(g VersionGuard, pass, free Label) {
 	a.ALURI(x.CMP, true, x.RCX, 1<<31-1)
 	b.jcc(x.CondA, fail)
 	for _, r := range g.Ranges {
-		dir := limR
-		switch {
-		case r.Read && r.Write:
-			dir = limRW
-		case r.Write:
-			dir = limW
-		}
+		dir := limDir(r.Read, r.Write)
 		// rax = base + Lo (+ Step*P going down), the lowest address.
 		switch {
 		case r.HasIV && r.HasInv:

@@ -115,6 +115,18 @@ const (
 	maxOffset = 1 << 32
 )
 
+// limDir is the limit direction (limR, limW, limRW) of accesses that
+// read, write or both.
+func limDir(read, write bool) int {
+	switch {
+	case read && write:
+		return limRW
+	case write:
+		return limW
+	}
+	return limR
+}
+
 // cacheKey is what state.cache is computed from.
 type cacheKey struct {
 	entryR uint64
