@@ -22,7 +22,9 @@
 //   - jit.go, exits.go: Compile, Program.Run and the Go side of exits;
 //     step.go: the instructions Go runs when the budget ends inside a
 //     block or a chain of blocks; chain.go: blocks charged together;
-//     layout.go: tail copies; unroll.go: loop unrolling.
+//     layout.go: tail copies; unroll.go: loop unrolling; version.go:
+//     loop versioning (loops with checked accesses, which are never
+//     unrolled).
 //
 // # Execution model (DESIGN.md decision 5)
 //
