@@ -162,6 +162,34 @@ sub %r6, -2
 sub %r8, 1
 jne %r8, 0, loop
 exit`, true, false, [][]uint64{{1 << 40, 1<<64 - 1<<40 + 24, 20}, {1 << 40, 1<<64 - 1<<40 + 24, 21}, {1<<64 - 8, 32, 20}, {1<<64 - 8, 32, 1 << 33}, {8, 1<<64 - 2, 4}, {8, 1<<64 - 10, 4}}},
+	// A counter going up by 8 to a register limit near 2^64: it steps
+	// over the limit and wraps (the guard needs the limit below 2^63);
+	// with jle, a limit of 2^64-1 never ends the loop.
+	{"top limit", `ldxdw %r2, [%r1+0]
+ldxdw %r3, [%r1+8]
+mov %r6, %r1
+add %r6, 16
+mov %r0, 0
+loop:
+ldxb %r4, [%r6+0]
+add %r0, %r4
+stxb [%r6+0], %r0
+add %r6, 1
+add %r2, 8
+jlt %r2, %r3, loop
+exit`, true, false, [][]uint64{{1<<64 - 10, 1<<64 - 1}, {1<<64 - 10, 1<<64 - 2}, {1<<64 - 10, 1 << 63}, {1<<63 - 20, 1<<63 + 5}, {0, 40}, {1<<63 - 1, 1<<63 - 1}}},
+	{"top limit jle", `ldxdw %r2, [%r1+0]
+ldxdw %r3, [%r1+8]
+mov %r6, %r1
+add %r6, 16
+mov %r0, 0
+loop:
+ldxb %r4, [%r6+0]
+add %r0, %r4
+add %r6, 1
+add %r2, 8
+jle %r2, %r3, loop
+exit`, true, false, [][]uint64{{1<<64 - 10, 1<<64 - 1}, {1<<64 - 10, 1<<64 - 3}, {0, 1<<63 - 1}, {0, 40}}},
 	// Counted unrolled loops: a 32-bit counter crossing 2^32, limits
 	// with the top bit set, a 64-bit jle with the limit 2^64-1.
 	{"counted32 wrap", `ldxdw %r3, [%r1+0]
