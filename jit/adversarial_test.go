@@ -190,6 +190,43 @@ add %r6, 1
 add %r2, 8
 jle %r2, %r3, loop
 exit`, true, false, [][]uint64{{1<<64 - 10, 1<<64 - 1}, {1<<64 - 10, 1<<64 - 3}, {0, 1<<63 - 1}, {0, 40}}},
+	// The same against the immediate -1 (2^64-1).
+	{"top limit imm", `ldxdw %r2, [%r1+0]
+mov %r6, %r1
+add %r6, 16
+mov %r0, 0
+loop:
+ldxb %r4, [%r6+0]
+add %r0, %r4
+add %r6, 1
+add %r2, 8
+jlt %r2, -1, loop
+exit`, false, false, [][]uint64{{1<<64 - 10}, {1<<64 - 9}, {1<<64 - 400}}},
+	// Counters of step 3: up to a limit they miss (jne never ends),
+	// down through 0 (jgt wraps).
+	{"step 3 jne", `ldxdw %r2, [%r1+0]
+ldxdw %r3, [%r1+8]
+mov %r6, %r1
+add %r6, 16
+mov %r0, 0
+loop:
+ldxb %r4, [%r6+0]
+add %r0, %r4
+add %r6, 1
+add %r2, 3
+jne %r2, %r3, loop
+exit`, false, false, [][]uint64{{0, 10}, {0, 9}, {0, 300}, {1, 1}}},
+	{"step 3 jgt", `ldxdw %r2, [%r1+0]
+mov %r6, %r1
+add %r6, 16
+mov %r0, 0
+loop:
+ldxb %r4, [%r6+0]
+add %r0, %r4
+add %r6, 1
+sub %r2, 3
+jgt %r2, 0, loop
+exit`, false, false, [][]uint64{{2}, {3}, {47}, {200}}},
 	// Counted unrolled loops: a 32-bit counter crossing 2^32, limits
 	// with the top bit set, a 64-bit jle with the limit 2^64-1.
 	{"counted32 wrap", `ldxdw %r3, [%r1+0]
@@ -402,7 +439,7 @@ func genVersionLoop(r *rand.Rand) (string, [][]uint64) {
 		w("ldxdw %%r5, [%%r1+24]")
 	}
 	limReg := r.Intn(2) == 0
-	lim := fmt.Sprint(r.Intn(40) - 2)
+	lim := pick(fmt.Sprint(r.Intn(40)), "-1", "-8", "0x7fffffff", "0")
 	if limReg {
 		w("ldxdw %%r3, [%%r1+8]")
 		if c == "%r3" {
@@ -415,7 +452,7 @@ func genVersionLoop(r *rand.Rand) (string, [][]uint64) {
 		lim = "%r3"
 	}
 	w("mov %%r0, 0")
-	cstep := []int{1, 2, 4, 8, -1, -1, -2, -4, 1, -1}[r.Intn(10)]
+	cstep := []int{1, 2, 4, 8, -1, -1, -2, -4, 1, -1, 3, -3}[r.Intn(12)]
 	pstep := []int{1, 2, 3, 4, 8, -1, -2, -3, -4, -8, 0}[r.Intn(11)]
 	if samePtr {
 		pstep = cstep
