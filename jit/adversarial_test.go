@@ -227,6 +227,53 @@ add %r6, 1
 sub %r2, 3
 jgt %r2, 0, loop
 exit`, false, false, [][]uint64{{2}, {3}, {47}, {200}}},
+	// Loops the analysis must reject, each of whose copies would run
+	// unchecked off the input: an inner loop advancing the pointer
+	// input[8] times per iteration; a counter not advanced on some
+	// iterations (odd bytes); an address adding two induction variables.
+	{"inner loop", `ldxdw %r8, [%r1+0]
+ldxdw %r9, [%r1+8]
+mov %r6, %r1
+add %r6, 16
+mov %r0, 0
+loop:
+stxb [%r6+0], %r0
+mov %r7, %r9
+inner:
+add %r6, 1
+add %r7, -1
+jne %r7, 0, inner
+add %r8, -1
+jne %r8, 0, loop
+exit`, false, false, [][]uint64{{4, 4}, {4, 12}, {40, 1}, {48, 1}, {49, 1}, {20, 3}}},
+	{"skipped count", `ldxdw %r2, [%r1+0]
+mov %r6, %r1
+add %r6, 16
+mov %r0, 0
+loop:
+jge %r0, %r2, out
+ldxb %r4, [%r6+0]
+stxb [%r6+0], %r0
+add %r6, 1
+jset %r4, 1, skip
+add %r0, 1
+skip:
+ja loop
+out:
+exit`, false, false, [][]uint64{{10}, {24}, {30}, {48}}},
+	{"two ivs", `ldxdw %r2, [%r1+0]
+mov %r7, %r1
+add %r7, 16
+mov %r6, 0
+loop:
+mov %r4, %r7
+add %r4, %r6
+stxb [%r4+0], %r2
+add %r7, 1
+add %r6, 3
+add %r2, -1
+jne %r2, 0, loop
+exit`, false, false, [][]uint64{{4}, {12}, {13}, {30}}},
 	// Counted unrolled loops: a 32-bit counter crossing 2^32, limits
 	// with the top bit set, a 64-bit jle with the limit 2^64-1.
 	{"counted32 wrap", `ldxdw %r3, [%r1+0]
