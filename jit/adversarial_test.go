@@ -736,6 +736,9 @@ func genUnrollLoop(r *rand.Rand) (string, [][]uint64) {
 	w("stxdw [%%r10-16], %%r7")
 	w("loop:")
 	step := r.Intn(9) + 1
+	if r.Intn(6) == 0 {
+		step = -step
+	}
 	if r.Intn(8) == 0 {
 		step = 1 << (20 + r.Intn(12))
 	}
