@@ -1,6 +1,7 @@
 package jit
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/rand"
 	"os"
@@ -660,7 +661,8 @@ func genVersionLoop(r *rand.Rand) (string, [][]uint64) {
 // end, counters also pointers, register limits at or above 2^63, a
 // pointer plus an invariant, pointers moved on some paths, steps that do
 // not divide the distance, starts and limits that wrap) agree with the
-// interpreter, with read-only input, yields and budgets in the loop.
+// interpreter in both byte orders, with read-only input, yields and
+// budgets in the loop.
 func TestAdversarialVersionGen(t *testing.T) {
 	if !Supported() {
 		t.Skip(ErrUnsupported)
@@ -669,11 +671,18 @@ func TestAdversarialVersionGen(t *testing.T) {
 	versioned := 0
 	for i := 0; i < genCount; i++ {
 		src, params := genVersionLoop(r)
-		vp, err := vm.Load(mustAssemble(t, src), &vm.Options{Helpers: testHelpers()})
+		o := &vm.Options{Helpers: testHelpers()}
+		if i%2 == 1 {
+			o.Order = binary.BigEndian // Versioned accesses swap too
+		}
+		vp, err := vm.Load(mustAssemble(t, src), o)
 		if err != nil {
 			t.Fatalf("%v\n%s", err, src)
 		}
-		c := lowerVariant(t, src, false)
+		c, err := generateVariant(vp, "amd64", nil, vp.Facts(), false)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if len(c.versions) > 0 {
 			versioned++
 		}
