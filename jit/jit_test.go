@@ -143,7 +143,7 @@ func TestCallback(t *testing.T) {
 		// r7 = 1000; r2 = code address of f; r1 = 5; call loop; r0 += r7; exit; f: body
 		main := isa.Program{}.Append(
 			isa.Instruction{Opcode: 0xb7, Dst: 7, Imm: 1000},
-			isa.Instruction{Opcode: isa.OpLDDW, Dst: 2, Src: isa.LDDWCodeAddr, Imm: 4},
+			isa.Instruction{Opcode: isa.OpLDDW, Dst: 2, Src: isa.LDDWCodeAddr, Imm: 6},
 			isa.Instruction{Opcode: 0xb7, Dst: 1, Imm: 5},
 			isa.Instruction{Opcode: 0xb7, Dst: 3, Imm: 3},
 			isa.Instruction{Opcode: isa.OpCall, Imm: 10},
