@@ -392,35 +392,7 @@ func TestAdversarialLoops(t *testing.T) {
 		if s.version && len(c.versions) == 0 || s.unroll && len(c.unrolls) == 0 {
 			t.Errorf("%s: versioned %d, unrolled %d", s.name, len(c.versions), len(c.unrolls))
 		}
-		for _, yield := range []uint64{0, 1, 3, 8, 41} {
-			jp, err := Compile(vp, &Options{YieldEvery: yield})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, params := range s.inputs {
-				for _, ro := range []bool{false, true} {
-					in := versionMem(params)
-					full, _ := vp.Run(&vm.Env{Mem: append([]byte(nil), in...), MemReadOnly: ro, Budget: 20000})
-					var budgets []uint64
-					for b := uint64(1); b <= full.Insns+80; b++ {
-						if b <= 200 || b+80 >= full.Insns || b%29 == 0 {
-							budgets = append(budgets, b)
-						}
-					}
-					for _, budget := range append(budgets, 20000) {
-						m1, m2 := append([]byte(nil), in...), append([]byte(nil), in...)
-						r1, e1 := vp.Run(&vm.Env{Mem: m1, MemReadOnly: ro, Budget: budget})
-						r2, e2 := jp.Run(&vm.Env{Mem: m2, MemReadOnly: ro, Budget: budget})
-						what := fmt.Sprintf("%s: yield %d, params %x, read-only %v, budget %d", s.name, yield, params, ro, budget)
-						compare(t, what, r1, e1, r2, e2, m1, m2)
-						if r1.Insns != r2.Insns {
-							t.Fatalf("%s: %d instructions, want %d", what, r2.Insns, r1.Insns)
-						}
-					}
-				}
-			}
-			jp.Close()
-		}
+		sweep{yields: []uint64{0, 1, 3, 8, 41}, limit: 20000, dense: 200, near: 80, every: 29, past: 80}.run(t, s.name, vp, s.inputs)
 	}
 }
 

@@ -313,6 +313,50 @@ exit`,
 	}
 }
 
+// sweep compares the JIT with the interpreter (result, error, memory and
+// instruction count) on vp for each yield quantum, each input
+// (versionMem of its parameters), read-only or not, and each budget:
+// every one up to dense, those within near of what the run needs and
+// every every-th between, up to the need plus past, then limit, the
+// budget of the full run.
+type sweep struct {
+	yields                          []uint64
+	limit, dense, near, every, past uint64
+}
+
+func (sw sweep) run(t *testing.T, name string, vp *vm.Program, inputs [][]uint64) {
+	t.Helper()
+	for _, yield := range sw.yields {
+		jp, err := Compile(vp, &Options{YieldEvery: yield})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, params := range inputs {
+			for _, ro := range []bool{false, true} {
+				in := versionMem(params)
+				full, _ := vp.Run(&vm.Env{Mem: append([]byte(nil), in...), MemReadOnly: ro, Budget: sw.limit})
+				var budgets []uint64
+				for b := uint64(1); b <= full.Insns+sw.past; b++ {
+					if b <= sw.dense || b+sw.near >= full.Insns || b%sw.every == 0 {
+						budgets = append(budgets, b)
+					}
+				}
+				for _, budget := range append(budgets, sw.limit) {
+					m1, m2 := append([]byte(nil), in...), append([]byte(nil), in...)
+					r1, e1 := vp.Run(&vm.Env{Mem: m1, MemReadOnly: ro, Budget: budget})
+					r2, e2 := jp.Run(&vm.Env{Mem: m2, MemReadOnly: ro, Budget: budget})
+					what := fmt.Sprintf("%s: yield %d, params %#x, read-only %v, budget %d", name, yield, params, ro, budget)
+					compare(t, what, r1, e1, r2, e2, m1, m2)
+					if r1.Insns != r2.Insns {
+						t.Fatalf("%s: %d instructions, want %d", what, r2.Insns, r1.Insns)
+					}
+				}
+			}
+		}
+		jp.Close()
+	}
+}
+
 // versionMem returns 64 bytes: the parameters, then data.
 func versionMem(params []uint64) []byte {
 	m := make([]byte, 64)
@@ -342,37 +386,9 @@ func TestVersionRuns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, yield := range []uint64{0, 1, 3, 7, 40} {
-			jp, err := Compile(vp, &Options{YieldEvery: yield})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, params := range s.inputs {
-				for _, ro := range []bool{false, true} {
-					in := versionMem(params)
-					full, _ := vp.Run(&vm.Env{Mem: append([]byte(nil), in...), MemReadOnly: ro, Budget: 3000})
-					// Small budgets run out before the loop, or in
-					// it (Go steps what no charge covers); large ones
-					// leave more than a fault needs.
-					var budgets []uint64
-					for b := uint64(1); b <= full.Insns+60; b++ {
-						if b <= 300 || b+50 >= full.Insns || b%37 == 0 {
-							budgets = append(budgets, b)
-						}
-					}
-					for _, budget := range append(budgets, 3000) {
-						m1, m2 := append([]byte(nil), in...), append([]byte(nil), in...)
-						r1, e1 := vp.Run(&vm.Env{Mem: m1, MemReadOnly: ro, Budget: budget})
-						r2, e2 := jp.Run(&vm.Env{Mem: m2, MemReadOnly: ro, Budget: budget})
-						what := fmt.Sprintf("%s: yield %d, params %v, read-only %v, budget %d", s.name, yield, params, ro, budget)
-						compare(t, what, r1, e1, r2, e2, m1, m2)
-						if r1.Insns != r2.Insns {
-							t.Fatalf("%s: %d instructions, want %d", what, r2.Insns, r1.Insns)
-						}
-					}
-				}
-			}
-			jp.Close()
-		}
+		// Small budgets run out before the loop, or in it (Go steps
+		// what no charge covers); large ones leave more than a fault
+		// needs.
+		sweep{yields: []uint64{0, 1, 3, 7, 40}, limit: 3000, dense: 300, near: 50, every: 37, past: 60}.run(t, s.name, vp, s.inputs)
 	}
 }
