@@ -112,6 +112,16 @@ type lowerer struct {
 	verCopy  *loopVersion
 }
 
+// restartAt is where a failed charge at pc resumes: at from, or inside a
+// group's span after its check, in the slow copy, which needs no saved
+// base.
+func (l *lowerer) restartAt(pc int, from Label) Label {
+	if s, ok := l.slowPC[pc]; ok && l.leader[pc] == nil {
+		return s
+	}
+	return from
+}
+
 // adjust is what an edge into a block does to the budget: refund what
 // its source paid for blocks it skips, then charge the rest of the chain
 // from target (a side entry into a member) if charge > 0.
@@ -558,13 +568,7 @@ func lowerOnce(be Backend, p isa.Program, facts *verifier.Facts, cfg Config) (*c
 			}
 		}
 		if c.chain.charge[pc] > 0 {
-			restart := l.labels[pc]
-			if s, ok := l.slowPC[pc]; ok && l.leader[pc] == nil {
-				// Inside a group's span, after its check: a yield here
-				// resumes in the slow copy, which needs no saved base.
-				restart = s
-			}
-			be.Charge(pc, c.chain.charge[pc], restart)
+			be.Charge(pc, c.chain.charge[pc], l.restartAt(pc, l.labels[pc]))
 		}
 		if g := l.leader[pc]; g != nil {
 			if l.jumper {

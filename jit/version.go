@@ -592,11 +592,7 @@ func (l *lowerer) emitLoopCopy(c *code, v *loopVersion, free bool) error {
 		if k := c.chain.charge[pc]; k > 0 && free {
 			be.(Versioner).ChargeFree(k)
 		} else if k > 0 {
-			restart := l.origLabel(pc)
-			if s, ok := l.slowPC[pc]; ok && l.leader[pc] == nil {
-				restart = s
-			}
-			be.Charge(pc, k, restart) // resumes in the original
+			be.Charge(pc, k, l.restartAt(pc, l.origLabel(pc))) // resumes in the original
 		}
 		if pc == skip {
 			continue
